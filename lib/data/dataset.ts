@@ -1,0 +1,52 @@
+import { UserError } from "../util/errors";
+
+/**
+ * A labelled image data set held in host memory as normalised float32, examples in rows
+ * (NHWC flattened). Train and test splits share `shape`.
+ */
+export interface Split {
+  x: Float32Array;
+  y: Int32Array;
+  count: number;
+}
+
+export interface Dataset {
+  name: string;
+  /** Shape of one example, [height, width, channels]. */
+  shape: [number, number, number];
+  classes: number;
+  train: Split;
+  test: Split;
+}
+
+export function exampleSize(d: Pick<Dataset, "shape">): number {
+  return d.shape[0] * d.shape[1] * d.shape[2];
+}
+
+/** Normalises unsigned-byte pixels channel-wise: (p / 255 - mean[c]) / std[c]. */
+export function normalise(pixels: Uint8Array, channels: number, mean: number[], std: number[]): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const c = i % channels;
+    out[i] = (pixels[i] / 255 - mean[c]) / std[c];
+  }
+  return out;
+}
+
+/** The first `count` examples of a split (a reproducible training subset). */
+export function takeFirst(split: Split, count: number, name: string): Split {
+  if (!Number.isInteger(count) || count < 1 || count > split.count) {
+    throw new UserError(`${name}: subset size ${count} must be an integer in 1..${split.count}.`);
+  }
+  const size = split.x.length / split.count;
+  return { x: split.x.subarray(0, count * size), y: split.y.subarray(0, count), count };
+}
+
+export function labelsFrom(bytes: Uint8Array, classes: number, name: string): Int32Array {
+  const y = new Int32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] >= classes) throw new UserError(`${name}: label ${bytes[i]} at index ${i} is out of range 0..${classes - 1}; the file is corrupt.`);
+    y[i] = bytes[i];
+  }
+  return y;
+}

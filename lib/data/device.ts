@@ -1,0 +1,45 @@
+import * as tf from "@tensorflow/tfjs";
+import { DataConfig, loadDataset } from "./registry";
+import { Dataset, Split, exampleSize, takeFirst } from "./dataset";
+import { DeviceSplit } from "../train/evaluate";
+import { canonicalJson } from "../util/hash";
+
+/** A data set uploaded once to the backend: the training split used for steps, and evaluation splits. */
+export interface DeviceData {
+  dataset: Dataset;
+  train: DeviceSplit;
+  test: DeviceSplit;
+}
+
+const cache = new Map<string, DeviceData>();
+
+export function upload(split: Split, shape: [number, number, number]): DeviceSplit {
+  return {
+    x: tf.tensor(split.x, [split.count, ...shape], "float32"),
+    y: tf.tensor1d(split.y, "int32"),
+    count: split.count,
+  };
+}
+
+/** The data set of `config` on the device (cached per process; the tensors live as long as it does). */
+export function deviceData(config: DataConfig): DeviceData {
+  const key = canonicalJson(config);
+  let d = cache.get(key);
+  if (!d) {
+    const dataset = loadDataset(config);
+    d = { dataset, train: upload(dataset.train, dataset.shape), test: upload(dataset.test, dataset.shape) };
+    cache.set(key, d);
+  }
+  return d;
+}
+
+/** A fixed evaluation subset of the training split: its first `count` examples (all when null). */
+export function trainEvalSplit(data: DeviceData, count: number | null): DeviceSplit {
+  const key = `train-eval:${count}`;
+  const memo = data as DeviceData & Record<string, DeviceSplit>;
+  if (count == null || count >= data.train.count) return data.train;
+  if (!memo[key]) memo[key] = upload(takeFirst(data.dataset.train, count, "training evaluation subset"), data.dataset.shape);
+  return memo[key];
+}
+
+export { exampleSize };

@@ -1,0 +1,34 @@
+import { Dataset, takeFirst } from "./dataset";
+import { FASHION_MEAN, FASHION_MNIST_DIR, FASHION_STD, MNIST_MEAN, MNIST_STD, loadMnistFormat, mnistDataDir } from "./mnist";
+import { UserError } from "../util/errors";
+
+/** How to load each data set by name. A new data set is one loader here. */
+const LOADERS: Record<string, (dir?: string) => Dataset> = {
+  mnist: (dir) => loadMnistFormat("mnist", dir ?? mnistDataDir(), MNIST_MEAN, MNIST_STD),
+  "fashion-mnist": (dir) =>
+    loadMnistFormat("fashion-mnist", dir ?? process.env.FASHION_MNIST_DIR ?? FASHION_MNIST_DIR, FASHION_MEAN, FASHION_STD),
+};
+
+export const DATASET_NAMES = Object.keys(LOADERS);
+
+export interface DataConfig {
+  dataset: string;
+  /** Train on the first `trainSubset` training examples only (null: all). */
+  trainSubset?: number | null;
+}
+
+const cache = new Map<string, Dataset>();
+
+/** Loads (once per process) the data set a config names, with its training subset applied. */
+export function loadDataset(config: DataConfig, dir?: string): Dataset {
+  const loader = LOADERS[config.dataset];
+  if (!loader) throw new UserError(`unknown data set "${config.dataset}"; choose one of: ${DATASET_NAMES.join(", ")}.`);
+  const key = `${config.dataset}:${dir ?? ""}`;
+  let full = cache.get(key);
+  if (!full) {
+    full = loader(dir);
+    cache.set(key, full);
+  }
+  if (config.trainSubset == null) return full;
+  return { ...full, train: takeFirst(full.train, config.trainSubset, `${config.dataset} training subset`) };
+}

@@ -1,0 +1,17 @@
+import { resolve } from "node:path";
+
+/** The repository root (this file is lib/store/paths.ts). */
+export const REPO_ROOT = resolve(__dirname, "..", "..");
+
+/** Where results go: `LOTTERY_RESULTS` or the repository's results/ folder. */
+export function resultsDir(): string {
+  return process.env.LOTTERY_RESULTS ? resolve(process.env.LOTTERY_RESULTS) : resolve(REPO_ROOT, "results");
+}
+
+export function runsDir(): string {
+  return resolve(resultsDir(), "runs");
+}
+
+export function cacheDir(): string {
+  return resolve(resultsDir(), "cache");
+}

@@ -1,0 +1,47 @@
+import { DataConfig, DATASET_NAMES } from "../data/registry";
+import { TrainHparams, validateHparams } from "../train/hparams";
+import { MODEL_NAMES } from "../models/registry";
+import { UserError } from "../util/errors";
+import { configHash } from "../util/hash";
+
+/**
+ * Everything that determines a training run. Its hash names the run's folder, so two requests for the
+ * same config share one run. Optional fields default to null, which the hash ignores: adding one does
+ * not rename existing runs.
+ */
+export interface RunConfig {
+  model: string;
+  data: DataConfig;
+  train: TrainHparams;
+  /** Seed of the initial weights. */
+  initSeed: number;
+  /** Seed of the data order (the SGD noise). */
+  dataSeed: number;
+  /**
+   * Start from the weights of another run at one of its steps instead of a fresh initialisation; the
+   * learning-rate schedule continues from that step and the optimizer state starts fresh.
+   */
+  from?: { run: RunConfig; step: number } | null;
+}
+
+export function runHash(config: RunConfig): string {
+  return configHash(config);
+}
+
+export function startStep(config: RunConfig): number {
+  return config.from ? config.from.step : 0;
+}
+
+export function validateRunConfig(c: RunConfig): void {
+  if (!MODEL_NAMES.includes(c.model)) throw new UserError(`unknown model "${c.model}"; choose one of: ${MODEL_NAMES.join(", ")}.`);
+  if (!DATASET_NAMES.includes(c.data.dataset)) throw new UserError(`unknown data set "${c.data.dataset}"; choose one of: ${DATASET_NAMES.join(", ")}.`);
+  validateHparams(c.train);
+  if (c.from) {
+    const k = c.from.step;
+    if (!(Number.isInteger(k) && k >= 0 && k <= c.from.run.train.steps)) {
+      throw new UserError(`branch step ${k} must be an integer in 0..${c.from.run.train.steps} (the parent's training length).`);
+    }
+    if (k > c.train.steps) throw new UserError(`branch step ${k} is past the end of training (${c.train.steps} steps).`);
+    validateRunConfig(c.from.run);
+  }
+}

@@ -1,0 +1,39 @@
+import * as tf from "@tensorflow/tfjs";
+import { Model } from "../models/model";
+import { Params } from "../models/params";
+import { crossEntropy } from "./loss";
+
+/** Examples held on the device for evaluation or training. */
+export interface DeviceSplit {
+  x: tf.Tensor; // [count, h, w, c]
+  y: tf.Tensor1D; // int32 labels
+  count: number;
+}
+
+export interface Metrics {
+  loss: number;
+  accuracy: number;
+  /** 1 - accuracy. */
+  error: number;
+}
+
+/** Mean loss and accuracy over a split, in batches; one read-back at the end. */
+export async function evaluate(model: Model, params: Params, split: DeviceSplit, batchSize = 5000): Promise<Metrics> {
+  const totals = tf.tidy(() => {
+    let loss: tf.Tensor = tf.scalar(0);
+    let correct: tf.Tensor = tf.scalar(0);
+    for (let start = 0; start < split.count; start += batchSize) {
+      const size = Math.min(batchSize, split.count - start);
+      const x = tf.slice(split.x, start, size);
+      const y = tf.slice(split.y, start, size);
+      const logits = model.forward(params, x);
+      loss = tf.add(loss, tf.mul(crossEntropy(logits, y), size));
+      correct = tf.add(correct, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32")));
+    }
+    return tf.stack([loss, correct]);
+  });
+  const [lossSum, correct] = await totals.data();
+  totals.dispose();
+  const accuracy = correct / split.count;
+  return { loss: lossSum / split.count, accuracy, error: 1 - accuracy };
+}

@@ -1,0 +1,118 @@
+import * as tf from "@tensorflow/tfjs";
+import { Model } from "../models/model";
+import { Params } from "../models/params";
+import { TrainHparams } from "./hparams";
+import { OptimizerState, applyUpdate } from "./optimizer";
+import { learningRate } from "./schedule";
+import { crossEntropy } from "./loss";
+import { DeviceSplit } from "./evaluate";
+import { epochOrder, stepsPerEpoch } from "../data/order";
+import { progress } from "../util/progress";
+
+/** Everything that evolves during training: the step reached, the weights and the optimizer state. */
+export interface TrainState {
+  step: number;
+  params: Params;
+  optimizer: OptimizerState;
+}
+
+/** A mask per masked parameter: 1 keeps a weight, 0 prunes it (stays exactly zero through training). */
+export type DeviceMask = Record<string, tf.Tensor>;
+
+export interface TrainOptions {
+  model: Model;
+  hparams: TrainHparams;
+  train: DeviceSplit;
+  dataSeed: number;
+  mask?: DeviceMask;
+  /** Called after reaching each of these steps (e.g. to save a checkpoint); training waits for it. */
+  stopAt?: number[];
+  onStop?: (state: TrainState) => Promise<void>;
+  label?: string;
+}
+
+/**
+ * Trains from `state.step` to `toStep`, replacing the tensors in `state` as it goes (old ones are
+ * disposed). The examples of each step are fixed by (dataSeed, step), so the result does not depend on
+ * where training was started or resumed.
+ */
+export async function trainTo(state: TrainState, toStep: number, o: TrainOptions): Promise<TrainState> {
+  const { model, hparams: h, train, mask } = o;
+  const names = Object.keys(state.params);
+  const perEpoch = stepsPerEpoch(train.count, h.batchSize);
+  if (perEpoch < 1) throw new Error(`batch size ${h.batchSize} exceeds the ${train.count} training examples`);
+  const stops = new Set((o.stopAt ?? []).filter((s) => s > state.step && s <= toStep));
+  const bar = progress(o.label ?? model.name, state.step, toStep);
+  let epoch = -1;
+  let order: tf.Tensor1D | null = null;
+  let lossSum: tf.Scalar = tf.scalar(0);
+  let lossCount = 0;
+  let lastLoss = NaN;
+  const lrCache = new Map<number, tf.Scalar>();
+  const lrTensor = (step: number) => {
+    const lr = learningRate(h, step);
+    let t = lrCache.get(lr);
+    if (!t) {
+      t = tf.scalar(lr);
+      lrCache.set(lr, t);
+    }
+    return t;
+  };
+  try {
+    while (state.step < toStep) {
+      const step = state.step;
+      const e = Math.floor(step / perEpoch);
+      if (e !== epoch) {
+        order?.dispose();
+        order = tf.tensor1d(epochOrder(o.dataSeed, e, train.count), "int32");
+        epoch = e;
+      }
+      const lr = lrTensor(step);
+      const t = state.optimizer.t + 1;
+      const result = tf.tidy(() => {
+        const idx = tf.slice(order!, (step % perEpoch) * h.batchSize, h.batchSize);
+        const xb = tf.gather(train.x, idx);
+        const yb = tf.gather(train.y, idx) as tf.Tensor1D;
+        const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
+          const p: Params = {};
+          names.forEach((n, i) => (p[n] = ps[i]));
+          return crossEntropy(model.forward(p, xb), yb);
+        })(names.map((n) => state.params[n]));
+        const params: Params = {};
+        const slots: Record<string, tf.Tensor> = {};
+        names.forEach((n, i) => {
+          const m = mask?.[n];
+          const g = m ? tf.mul(grads[i], m) : grads[i];
+          const updated = applyUpdate(h, n, state.params[n], g, lr, t, state.optimizer.slots, slots);
+          params[n] = m ? tf.mul(updated, m) : updated;
+        });
+        return { params, slots, loss: tf.add(lossSum, value) as tf.Scalar };
+      });
+      for (const p of Object.values(state.params)) p.dispose();
+      for (const s of Object.values(state.optimizer.slots)) s.dispose();
+      lossSum.dispose();
+      state = { step: step + 1, params: result.params, optimizer: { t, slots: result.slots } };
+      lossSum = result.loss;
+      if (lrCache.size > 64) {
+        // During warm-up every step has its own rate: release them rather than hoard.
+        for (const t of lrCache.values()) t.dispose();
+        lrCache.clear();
+      }
+      lossCount++;
+      if (state.step % 100 === 0 || state.step === toStep) {
+        lastLoss = (await lossSum.data())[0] / lossCount;
+        lossSum.dispose();
+        lossSum = tf.scalar(0);
+        lossCount = 0;
+        bar.update(state.step, { loss: lastLoss });
+      }
+      if (stops.has(state.step) && o.onStop) await o.onStop(state);
+    }
+  } finally {
+    order?.dispose();
+    lossSum.dispose();
+    for (const t of lrCache.values()) t.dispose();
+  }
+  bar.done({ loss: lastLoss });
+  return state;
+}

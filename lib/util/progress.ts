@@ -1,0 +1,64 @@
+/**
+ * One-line progress for long loops: label, step, loss, rate and ETA. On a terminal it redraws one line;
+ * elsewhere (CI logs, notebooks) it prints a line at most every `intervalMs`.
+ */
+export interface Progress {
+  update(step: number, info?: Record<string, number | string>): void;
+  done(info?: Record<string, number | string>): void;
+}
+
+export type ProgressSink = (line: string, final: boolean) => void;
+
+let sink: ProgressSink = defaultSink;
+let quiet = false;
+
+function defaultSink(line: string, final: boolean): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}${final ? "\n" : ""}`);
+  else process.stderr.write(line + "\n");
+}
+
+/** Redirects progress lines (e.g. to a notebook) or silences them (`null`). */
+export function setProgressSink(next: ProgressSink | null): void {
+  quiet = next === null;
+  sink = next ?? defaultSink;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+function formatInfo(info: Record<string, number | string> | undefined): string {
+  if (!info) return "";
+  return Object.entries(info)
+    .map(([k, v]) => ` ${k} ${typeof v === "number" ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`)
+    .join("");
+}
+
+export function progress(label: string, from: number, to: number, intervalMs = process.stderr.isTTY ? 250 : 10000): Progress {
+  const started = Date.now();
+  let last = 0;
+  const line = (step: number, info?: Record<string, number | string>) => {
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = (step - from) / Math.max(elapsed, 1e-9);
+    const eta = (to - step) / rate;
+    return `${label} step ${step}/${to}${formatInfo(info)} ${rate.toFixed(1)} it/s ETA ${formatDuration(eta)}`;
+  };
+  return {
+    update(step, info) {
+      if (quiet) return;
+      const now = Date.now();
+      if (now - last < intervalMs) return;
+      last = now;
+      sink(line(step, info), false);
+    },
+    done(info) {
+      if (quiet) return;
+      const elapsed = (Date.now() - started) / 1000;
+      sink(`${label} done ${to - from} steps in ${formatDuration(elapsed)}${formatInfo(info)}`, true);
+    },
+  };
+}
