@@ -18,6 +18,7 @@ export function upload(split: Split, shape: [number, number, number]): DeviceSpl
     x: tf.tensor(split.x, [split.count, ...shape], "float32"),
     y: tf.tensor1d(split.y, "int32"),
     count: split.count,
+    host: { x: split.x, y: split.y },
   };
 }
 

@@ -8,6 +8,8 @@ export interface DeviceSplit {
   x: tf.Tensor; // [count, h, w, c]
   y: tf.Tensor1D; // int32 labels
   count: number;
+  /** The same examples in host memory (flattened rows), for backends whose memory is the host's. */
+  host?: { x: Float32Array; y: Int32Array };
 }
 
 export interface Metrics {

@@ -45,6 +45,26 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
   const bar = progress(o.label ?? model.name, state.step, toStep);
   let epoch = -1;
   let order: tf.Tensor1D | null = null;
+  let hostOrder: Int32Array | null = null;
+  // wasm's Gather kernel is slow (~30 ns per value); where device memory is host memory, assembling the
+  // batch on the host and uploading it is much cheaper. Elsewhere (GPU), gather on the device.
+  const hostBatches = train.host !== undefined && tf.getBackend() !== "tensorflow";
+  const rowSize = train.host ? train.host.x.length / train.count : 0;
+  const xShape = train.x.shape.slice(1);
+  const batch = (offset: number): { xb: tf.Tensor; yb: tf.Tensor1D } => {
+    if (!hostBatches) {
+      const idx = tf.slice(order!, offset, h.batchSize);
+      return { xb: tf.gather(train.x, idx), yb: tf.gather(train.y, idx) as tf.Tensor1D };
+    }
+    const x = new Float32Array(h.batchSize * rowSize);
+    const y = new Int32Array(h.batchSize);
+    for (let i = 0; i < h.batchSize; i++) {
+      const j = hostOrder![offset + i];
+      x.set(train.host!.x.subarray(j * rowSize, (j + 1) * rowSize), i * rowSize);
+      y[i] = train.host!.y[j];
+    }
+    return { xb: tf.tensor(x, [h.batchSize, ...xShape], "float32"), yb: tf.tensor1d(y, "int32") };
+  };
   let lossSum: tf.Scalar = tf.scalar(0);
   let lossCount = 0;
   let lastLoss = NaN;
@@ -64,15 +84,14 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
       const e = Math.floor(step / perEpoch);
       if (e !== epoch) {
         order?.dispose();
-        order = tf.tensor1d(epochOrder(o.dataSeed, e, train.count), "int32");
+        hostOrder = epochOrder(o.dataSeed, e, train.count);
+        order = hostBatches ? null : tf.tensor1d(hostOrder, "int32");
         epoch = e;
       }
       const lr = lrTensor(step);
       const t = state.optimizer.t + 1;
       const result = tf.tidy(() => {
-        const idx = tf.slice(order!, (step % perEpoch) * h.batchSize, h.batchSize);
-        const xb = tf.gather(train.x, idx);
-        const yb = tf.gather(train.y, idx) as tf.Tensor1D;
+        const { xb, yb } = batch((step % perEpoch) * h.batchSize);
         const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
           const p: Params = {};
           names.forEach((n, i) => (p[n] = ps[i]));

@@ -1,0 +1,178 @@
+import { defineFigure, FigureResult } from "./figure";
+import { lenetPaperTraining } from "./lenet-presets";
+import { errorBars, hline, meanBand } from "./plot-helpers";
+import { DataConfig } from "../data/registry";
+import { TrainHparams } from "../train/hparams";
+import { RunConfig } from "../store/run-config";
+import { ensureRun } from "../store/runs";
+import { instability } from "../lmc/instability";
+import { PathResult } from "../lmc/path";
+import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
+import { mean, meanStdSeries, pp, std } from "../util/stats";
+import { UserError } from "../util/errors";
+
+/** Instability of the dense network vs the step k at which the two copies are made. */
+export interface DenseInstabilityConfig {
+  model: string;
+  data: DataConfig;
+  train: TrainHparams;
+  /** Branch steps k. */
+  ks: number[];
+  /** One parent network per initialisation seed. */
+  initSeeds: number[];
+  /** Pairs of copies (data-order seeds) per parent and k. */
+  pairs: number;
+  /** Number of evenly spaced interpolation points, endpoints included. */
+  alphas: number;
+  /** Training error is measured on the first this many training examples (null: all). */
+  trainEvalSubset: number | null;
+}
+
+export interface Replicate {
+  k: number;
+  initSeed: number;
+  pair: number;
+  childSeeds: [number, number];
+  path: PathResult;
+}
+
+export interface KSummary {
+  k: number;
+  n: number;
+  testInstability: { mean: number; std: number };
+  trainInstability: { mean: number; std: number };
+  testLinearBarrier: { mean: number; std: number };
+  /** Test error of the trained copies (the endpoints). */
+  endpointTestError: { mean: number; std: number };
+  stable: boolean;
+}
+
+/** The parent of initialisation seed s trains with data order 0; copies use seeds 1, 2, ... per pair. */
+const parentOf = (c: DenseInstabilityConfig, initSeed: number): RunConfig => ({
+  model: c.model,
+  data: c.data,
+  train: c.train,
+  initSeed,
+  dataSeed: 0,
+});
+
+const summarise = (xs: number[]) => ({ mean: mean(xs), std: std(xs) });
+
+function validate(c: DenseInstabilityConfig): void {
+  for (const k of c.ks) {
+    if (!Number.isInteger(k) || k < 0 || k >= c.train.steps) throw new UserError(`branch step k = ${k} must be an integer in 0..${c.train.steps - 1}.`);
+  }
+  if (!(Number.isInteger(c.pairs) && c.pairs >= 1)) throw new UserError(`pairs = ${c.pairs} must be a positive integer.`);
+  if (c.initSeeds.length < 1) throw new UserError("at least one initialisation seed is needed.");
+}
+
+export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ replicates: Replicate[]; summary: KSummary[]; denseTestError: { mean: number; std: number } }> {
+  validate(c);
+  const alphas = evenAlphas(c.alphas);
+  const replicates: Replicate[] = [];
+  const denseErrors: number[] = [];
+  for (const initSeed of c.initSeeds) {
+    const parent = parentOf(c, initSeed);
+    const dense = await ensureRun(parent, { checkpoints: c.ks, label: `parent init ${initSeed}` });
+    denseErrors.push(dense.test.error);
+    for (const k of c.ks) {
+      for (let pair = 0; pair < c.pairs; pair++) {
+        const childSeeds: [number, number] = [2 * pair + 1, 2 * pair + 2];
+        const path = await instability({ parent, k, childSeeds, alphas, trainEvalSubset: c.trainEvalSubset });
+        replicates.push({ k, initSeed, pair, childSeeds, path });
+      }
+    }
+  }
+  const summary = c.ks.map((k): KSummary => {
+    const rs = replicates.filter((r) => r.k === k);
+    const test = summarise(rs.map((r) => r.path.test.meanBarrier));
+    const endpoints = rs.flatMap((r) => [r.path.test.errors[0], r.path.test.errors[r.path.test.errors.length - 1]]);
+    return {
+      k,
+      n: rs.length,
+      testInstability: test,
+      trainInstability: summarise(rs.map((r) => r.path.train.meanBarrier)),
+      testLinearBarrier: summarise(rs.map((r) => r.path.test.linearBarrier)),
+      endpointTestError: summarise(endpoints),
+      stable: test.mean < STABILITY_THRESHOLD,
+    };
+  });
+  return { replicates, summary, denseTestError: summarise(denseErrors) };
+}
+
+function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDenseInstability>>): FigureResult {
+  const alphas = evenAlphas(c.alphas);
+  const curvePlot = (split: "test" | "train") => ({
+    id: `path-${split}`,
+    title: `${split === "test" ? "Test" : "Train"} error along the linear path between the two copies`,
+    data: c.ks.flatMap((k, i) => {
+      const { mean: m, std: s } = meanStdSeries(r.replicates.filter((x) => x.k === k).map((x) => x.path[split].errors.map((e) => 100 * e)));
+      return meanBand(`k = ${k}`, alphas, m, s, i);
+    }),
+    layout: { xaxis: { title: { text: "interpolation α" } }, yaxis: { title: { text: `${split} error (%)` } } },
+  });
+  const kLabels = c.ks.map(String);
+  const instabilityPlot = {
+    id: "instability-vs-k",
+    title: "Instability of the dense network vs the step k of the copy (mean ± std)",
+    data: [
+      errorBars("test", kLabels, r.summary.map((s) => 100 * s.testInstability.mean), r.summary.map((s) => 100 * s.testInstability.std), 0),
+      errorBars("train", kLabels, r.summary.map((s) => 100 * s.trainInstability.mean), r.summary.map((s) => 100 * s.trainInstability.std), 1),
+    ],
+    layout: {
+      xaxis: { title: { text: "k (training step at which the copies are made)" }, type: "category" },
+      yaxis: { title: { text: "instability (percentage points)" }, rangemode: "tozero" },
+      shapes: [hline(100 * STABILITY_THRESHOLD, "stable below 2 pp")],
+    },
+  };
+  const table = {
+    id: "summary",
+    title: "Instability (max error on the path minus the mean of the endpoints), percentage points",
+    columns: ["k", "replicates", "test instability", "train instability", "test α-weighted barrier", "copies' test error (%)", "stable (< 2 pp)"],
+    rows: r.summary.map((s) => [
+      s.k,
+      s.n,
+      pp(s.testInstability.mean, s.testInstability.std),
+      pp(s.trainInstability.mean, s.trainInstability.std),
+      pp(s.testLinearBarrier.mean, s.testLinearBarrier.std),
+      pp(s.endpointTestError.mean, s.endpointTestError.std),
+      s.stable ? "yes" : "no",
+    ]),
+  };
+  const k0 = r.summary[0];
+  const findings = [
+    `Dense ${c.model} test accuracy after ${c.train.steps} steps: ${pp(1 - r.denseTestError.mean, r.denseTestError.std)} % over ${c.initSeeds.length} initialisation(s).`,
+    ...r.summary.map(
+      (s) => `k = ${s.k}: test instability ${pp(s.testInstability.mean, s.testInstability.std)} pp, train ${pp(s.trainInstability.mean, s.trainInstability.std)} pp over ${s.n} pair(s): ${s.stable ? "stable" : "unstable"}.`,
+    ),
+    k0.k === 0
+      ? k0.stable
+        ? "As in the paper, the network is stable from initialisation: copies trained with different data orders from W0 land in the same linearly connected region."
+        : "Unlike the paper, the network is not stable at initialisation in this run."
+      : "k = 0 was not measured.",
+  ];
+  return { data: { config: c, ...r }, plots: [curvePlot("test"), curvePlot("train"), instabilityPlot], tables: [table], findings };
+}
+
+const mnist: DataConfig = { dataset: "mnist" };
+
+export const denseInstability = defineFigure<DenseInstabilityConfig>({
+  id: "lmc/dense-instability",
+  title: "Instability of dense LeNet-300-100 on MNIST",
+  source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 2-3 (LeNet)",
+  claim:
+    "Two copies of LeNet-300-100 trained from the same weights with different SGD noise are linearly connected already at initialisation (k = 0): the error barrier along the path between them is about 0, below the 2 percentage-point threshold.",
+  presetNotes: {
+    quick: "Smoke size: 5,000 training examples, 300 steps, one parent and one pair at k = 0 and 100, 7 interpolation points. Not a result.",
+    cpu: "Full MNIST and the paper's optimizer (Adam 1.2e-3, batch 60), but 6,000 steps (6 epochs) instead of 24,000; 3 initialisations x 2 data-order pairs (paper: 3 x 3); k in {0, 100, 500, 2000}; 30 interpolation points; train error on a fixed 10,000-example subset.",
+    paper: "The paper's settings: 24,000 steps, 3 initialisations x 3 pairs, k in {0, 100, 500, 2000}, 30 points, full training set.",
+  },
+  presets: {
+    quick: { model: "lenet-300-100", data: { dataset: "mnist", trainSubset: 5000 }, train: lenetPaperTraining(300), ks: [0, 100], initSeeds: [1], pairs: 1, alphas: 7, trainEvalSubset: 2000 },
+    cpu: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(6000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 2, alphas: 30, trainEvalSubset: 10000 },
+    paper: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(24000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: null },
+  },
+  async run(config) {
+    return render(config, await runDenseInstability(config));
+  },
+});

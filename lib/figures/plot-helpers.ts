@@ -1,0 +1,50 @@
+/** Small builders for Plotly traces used by several figures. */
+
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+export function color(i: number): string {
+  return PALETTE[i % PALETTE.length];
+}
+
+function rgba(hex: string, alpha: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+}
+
+/** A mean line with a shaded band of ± std (two traces). */
+export function meanBand(name: string, x: number[], mean: number[], std: number[], i: number): Record<string, unknown>[] {
+  const c = color(i);
+  return [
+    {
+      x: [...x, ...x.slice().reverse()],
+      y: [...mean.map((m, j) => m + std[j]), ...mean.map((m, j) => m - std[j]).reverse()],
+      fill: "toself",
+      fillcolor: rgba(c, 0.15),
+      line: { width: 0 },
+      hoverinfo: "skip",
+      showlegend: false,
+      legendgroup: name,
+      type: "scatter",
+    },
+    { x, y: mean, name, legendgroup: name, mode: "lines+markers", marker: { size: 4 }, line: { color: c }, type: "scatter" },
+  ];
+}
+
+/** Points with error bars. */
+export function errorBars(name: string, x: (number | string)[], mean: number[], std: number[], i: number): Record<string, unknown> {
+  return { x, y: mean, name, mode: "lines+markers", error_y: { type: "data", array: std, visible: true }, line: { color: color(i) }, type: "scatter" };
+}
+
+/** A horizontal dashed line across the plot, e.g. the 2 pp stability threshold. */
+export function hline(y: number, label: string): Record<string, unknown> {
+  return {
+    type: "line",
+    xref: "paper",
+    x0: 0,
+    x1: 1,
+    y0: y,
+    y1: y,
+    line: { dash: "dash", color: "#888", width: 1 },
+    label: { text: label, textposition: "end", font: { size: 11, color: "#666" } },
+  };
+}

@@ -1,0 +1,12 @@
+import { Figure } from "./figure";
+import { denseInstability } from "./dense-instability";
+import { UserError } from "../util/errors";
+
+/** Every figure by id. A new figure is one module plus one entry here. */
+export const FIGURES: Figure<any>[] = [denseInstability];
+
+export function getFigure(id: string): Figure<any> {
+  const f = FIGURES.find((x) => x.id === id);
+  if (!f) throw new UserError(`unknown figure "${id}"; run \`npm run figure -- --list\` to see the figures.`);
+  return f;
+}

@@ -1,0 +1,54 @@
+import { RunConfig, runHash } from "../store/run-config";
+import { ensureRun, loadWeights } from "../store/runs";
+import { cachedJson } from "../store/cached";
+import { deviceData, trainEvalSplit } from "../data/device";
+import { getModel } from "../models/registry";
+import { evaluatePath } from "./interpolate";
+import { linearBarrier, meanBarrier } from "./barrier";
+
+/** Errors and losses along the linear path between two runs' final weights, with both barriers. */
+export interface PathResult {
+  /** Run hashes of the endpoints: alpha = 1 is `a`, alpha = 0 is `b`. */
+  a: string;
+  b: string;
+  alphas: number[];
+  test: SplitPath;
+  train: SplitPath;
+}
+
+export interface SplitPath {
+  errors: number[];
+  losses: number[];
+  /** Max error minus the mean of the endpoints' errors (the LMC paper's instability). */
+  meanBarrier: number;
+  /** Max of the error above the straight line between the endpoints' errors. */
+  linearBarrier: number;
+}
+
+export interface PathOptions {
+  alphas: number[];
+  /** Evaluate the training error on the first this many training examples (null: all). */
+  trainEvalSubset: number | null;
+}
+
+/** Interpolates between the final weights of two runs of the same model and data (cached on disk). */
+export async function linearPath(a: RunConfig, b: RunConfig, o: PathOptions): Promise<PathResult> {
+  if (a.model !== b.model || a.data.dataset !== b.data.dataset) throw new Error("both endpoints of a path must be runs of the same model on the same data set");
+  const key = { a: runHash(a), b: runHash(b), alphas: o.alphas, trainEvalSubset: o.trainEvalSubset, data: a.data };
+  return cachedJson("path", key, async () => {
+    await ensureRun(a);
+    await ensureRun(b);
+    const data = deviceData(a.data);
+    const model = getModel(a.model, data.dataset.shape, data.dataset.classes);
+    const metrics = await evaluatePath(model, loadWeights(a, a.train.steps), loadWeights(b, b.train.steps), o.alphas, {
+      test: data.test,
+      train: trainEvalSplit(data, o.trainEvalSubset),
+    });
+    const split = (name: string): SplitPath => {
+      const errors = metrics[name].map((m) => m.error);
+      const curve = { alphas: o.alphas, errors };
+      return { errors, losses: metrics[name].map((m) => m.loss), meanBarrier: meanBarrier(curve), linearBarrier: linearBarrier(curve) };
+    };
+    return { a: key.a, b: key.b, alphas: o.alphas, test: split("test"), train: split("train") };
+  });
+}

@@ -1,0 +1,65 @@
+import { execFileSync } from "node:child_process";
+import { cpus, platform, arch } from "node:os";
+import { REPO_ROOT } from "../store/paths";
+import { BackendInfo } from "../backend";
+
+/** What produced a results folder: code version, config, backend, software and machine, timing. */
+export interface Provenance {
+  figure: string;
+  preset: string;
+  gitCommit: string | null;
+  /** True when the working tree had uncommitted changes to tracked files. */
+  gitDirty: boolean | null;
+  config: unknown;
+  backend: BackendInfo;
+  versions: Record<string, string>;
+  machine: { cpu: string; cores: number; platform: string };
+  startedAt: string;
+  wallSeconds: number;
+  command: string;
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function provenance(
+  figure: string,
+  preset: string,
+  config: unknown,
+  backend: BackendInfo,
+  started: Date,
+): Provenance {
+  const status = git(["status", "--porcelain", "--untracked-files=no"]);
+  const pkg = (name: string) => {
+    try {
+      return require(`${name}/package.json`).version as string;
+    } catch {
+      return "absent";
+    }
+  };
+  return {
+    figure,
+    preset,
+    gitCommit: git(["rev-parse", "HEAD"]),
+    gitDirty: status === null ? null : status.length > 0,
+    config,
+    backend,
+    versions: {
+      node: process.version,
+      lotteryLab: require("../../package.json").version,
+      "@tensorflow/tfjs": pkg("@tensorflow/tfjs"),
+      "@tensorflow/tfjs-backend-wasm": pkg("@tensorflow/tfjs-backend-wasm"),
+      "danfojs-node": pkg("danfojs-node"),
+      "plotly.js-dist": pkg("plotly.js-dist"),
+    },
+    machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, platform: `${platform()}-${arch()}` },
+    startedAt: started.toISOString(),
+    wallSeconds: (Date.now() - started.getTime()) / 1000,
+    command: process.argv.slice(1).join(" "),
+  };
+}

@@ -1,0 +1,22 @@
+export function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Sample standard deviation (n - 1); 0 for a single value. */
+export function std(xs: number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** Element-wise mean and std of equally long series. */
+export function meanStdSeries(series: number[][]): { mean: number[]; std: number[] } {
+  const n = series[0]?.length ?? 0;
+  const col = (i: number) => series.map((s) => s[i]);
+  return { mean: Array.from({ length: n }, (_, i) => mean(col(i))), std: Array.from({ length: n }, (_, i) => std(col(i))) };
+}
+
+/** "12.3 ± 0.4" in percentage points of a fraction. */
+export function pp(m: number, s?: number, digits = 2): string {
+  return s === undefined ? `${(100 * m).toFixed(digits)}` : `${(100 * m).toFixed(digits)} ± ${(100 * s).toFixed(digits)}`;
+}
