@@ -20,9 +20,14 @@ export function plotlyBundle(): string {
   return bundle;
 }
 
-/** `<script>` that defines window.Plotly; include once per page or notebook. */
+/**
+ * `<script>` that defines window.Plotly; include once per page or notebook. The bundle is a UMD module:
+ * shadowing define/module/exports makes it set window.Plotly even where a page has an AMD loader
+ * (classic Jupyter and nbconvert's HTML load require.js).
+ */
 export function plotlyScript(): string {
-  return `<script>${plotlyBundle().replace(/<\/script/gi, "<\\/script")}</script>`;
+  const code = plotlyBundle().replace(/<\/script/gi, "<\\/script");
+  return `<script>(function (define, module, exports) {\n${code}\n})(undefined, undefined, undefined);</script>`;
 }
 
 const escapeJson = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c");

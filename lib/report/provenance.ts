@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { cpus, platform, arch } from "node:os";
 import { REPO_ROOT } from "../store/paths";
 import { BackendInfo } from "../backend";
@@ -51,7 +53,7 @@ export function provenance(
     backend,
     versions: {
       node: process.version,
-      lotteryLab: require("../../package.json").version,
+      lotteryLab: JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).version,
       "@tensorflow/tfjs": pkg("@tensorflow/tfjs"),
       "@tensorflow/tfjs-backend-wasm": pkg("@tensorflow/tfjs-backend-wasm"),
       "danfojs-node": pkg("danfojs-node"),

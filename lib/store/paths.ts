@@ -1,7 +1,8 @@
+import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 
-/** The repository root (this file is lib/store/paths.ts). */
-export const REPO_ROOT = resolve(__dirname, "..", "..");
+/** The repository root (this file is lib/store/paths.ts; notebooks reach lib/ through a symlink). */
+export const REPO_ROOT = resolve(realpathSync(__dirname), "..", "..");
 
 /** Where results go: `LOTTERY_RESULTS` or the repository's results/ folder. */
 export function resultsDir(): string {
