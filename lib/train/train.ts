@@ -29,6 +29,8 @@ export interface TrainOptions {
   stopAt?: number[];
   onStop?: (state: TrainState) => Promise<void>;
   label?: string;
+  /** Stops training with an error between two steps (what was saved stays valid). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
   };
   try {
     while (state.step < toStep) {
+      if (o.signal?.aborted) throw new Error(`training interrupted at step ${state.step}`);
       const step = state.step;
       const e = Math.floor(step / perEpoch);
       if (e !== epoch) {
