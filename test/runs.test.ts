@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureRun, loadWeights, runDir } from "../lib/store/runs";
-import { children } from "../lib/lmc/instability";
+import { branchAt, copies } from "../lib/lmc/instability";
 import { linearPath } from "../lib/lmc/path";
 import { tinyRun } from "./support/tiny";
 import { freshResults } from "./support/env";
@@ -75,7 +75,7 @@ describe("the run cache", () => {
 
   it("branches copies from a parent's checkpoint, and the path's endpoints are the copies' own errors", async () => {
     const parent = tinyRun({ initSeed: 5 });
-    const [a, b] = children({ parent, k: 20, childSeeds: [1, 2] });
+    const [a, b] = copies(branchAt(parent, 20), [1, 2]);
     const path = await linearPath(a, b, { alphas: [0, 0.5, 1], trainEvalSubset: 300 });
     const sa = await ensureRun(a);
     const sb = await ensureRun(b);

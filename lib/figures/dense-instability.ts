@@ -5,7 +5,7 @@ import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { RunConfig } from "../store/run-config";
 import { ensureRun } from "../store/runs";
-import { instability } from "../lmc/instability";
+import { branchAt, instability } from "../lmc/instability";
 import { PathResult } from "../lmc/path";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { mean, meanStdSeries, pp, std } from "../util/stats";
@@ -78,7 +78,7 @@ export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ 
     for (const k of c.ks) {
       for (let pair = 0; pair < c.pairs; pair++) {
         const childSeeds: [number, number] = [2 * pair + 1, 2 * pair + 2];
-        const path = await instability({ parent, k, childSeeds, alphas, trainEvalSubset: c.trainEvalSubset });
+        const path = await instability({ start: branchAt(parent, k), childSeeds, alphas, trainEvalSubset: c.trainEvalSubset }, `k=${k} copy`);
         replicates.push({ k, initSeed, pair, childSeeds, path });
       }
     }

@@ -3,6 +3,7 @@ import { TrainHparams, validateHparams } from "../train/hparams";
 import { MODEL_NAMES } from "../models/registry";
 import { UserError } from "../util/errors";
 import { configHash } from "../util/hash";
+import { MaskSpec, validateMaskSpec } from "../prune/mask-spec";
 
 /**
  * Everything that determines a training run. Its hash names the run's folder, so two requests for the
@@ -22,6 +23,8 @@ export interface RunConfig {
    * learning-rate schedule continues from that step and the optimizer state starts fresh.
    */
   from?: { run: RunConfig; step: number } | null;
+  /** Train a subnetwork: weights outside this mask are zero from the start and stay zero. */
+  mask?: MaskSpec | null;
 }
 
 export function runHash(config: RunConfig): string {
@@ -44,4 +47,5 @@ export function validateRunConfig(c: RunConfig): void {
     if (k > c.train.steps) throw new UserError(`branch step ${k} is past the end of training (${c.train.steps} steps).`);
     validateRunConfig(c.from.run);
   }
+  if (c.mask) validateMaskSpec(c.mask);
 }

@@ -14,6 +14,8 @@ import { freshOptimizer } from "../train/optimizer";
 import { TrainState, trainTo } from "../train/train";
 import { evaluate, Metrics } from "../train/evaluate";
 import { initBackend } from "../backend";
+import { ensureMask } from "./masks";
+import { applyMask, Mask } from "../prune/mask";
 
 /**
  * The run cache. A run lives in results/runs/<hash of its config>/ with:
@@ -87,7 +89,7 @@ async function saveState(path: string, state: TrainState): Promise<void> {
   writeSafetensors(path, tensors, { step: String(state.step), optimizerT: String(state.optimizer.t) });
 }
 
-function modelFor(config: RunConfig): Model {
+export function modelFor(config: RunConfig): Model {
   const d = deviceData(config.data).dataset;
   return getModel(config.model, d.shape, d.classes);
 }
@@ -99,11 +101,18 @@ export function loadWeights(config: RunConfig, step: number): HostParams {
   return splitState(modelFor(config), state.tensors).params;
 }
 
-/** The weights a run starts from: a fresh initialisation, or the parent's weights at the branch step. */
-async function initialWeights(config: RunConfig): Promise<HostParams> {
-  if (!config.from) return initParams(modelFor(config), config.initSeed);
-  await ensureRun(config.from.run, { checkpoints: [config.from.step] });
-  return loadWeights(config.from.run, config.from.step);
+/**
+ * The weights a run starts from: a fresh initialisation, or the parent's weights at the branch step
+ * (rewinding), times the run's mask.
+ */
+async function initialWeights(config: RunConfig, mask: Mask | null): Promise<HostParams> {
+  let weights: HostParams;
+  if (!config.from) weights = initParams(modelFor(config), config.initSeed);
+  else {
+    await ensureRun(config.from.run, { checkpoints: [config.from.step] });
+    weights = loadWeights(config.from.run, config.from.step);
+  }
+  return mask ? applyMask(weights, mask) : weights;
 }
 
 export function readSummary(config: RunConfig): RunSummary | null {
@@ -143,6 +152,7 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
   const started = Date.now();
   const model = modelFor(config);
   const data = deviceData(config.data);
+  const mask = config.mask ? await ensureMask(config.mask) : null;
   const target = missing.length ? missing[missing.length - 1] : final;
   const from = missing.length ? missing[0] : final;
 
@@ -158,11 +168,12 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
     const { params, slots } = splitState(model, best.tensors);
     state = { step: best.step, params: toDevice(params), optimizer: { t: best.optimizerT, slots: toDevice(slots) } };
   } else {
-    const params = toDevice(await initialWeights(config));
+    const params = toDevice(await initialWeights(config, mask));
     state = { step: first, params, optimizer: freshOptimizer(config.train, params) };
     if (wanted.includes(first)) await saveState(statePath(dir, first), state);
   }
 
+  const deviceMask = mask ? toDevice(mask) : undefined;
   const resumeEvery = options.resumeEvery ?? 1000;
   const stopAt = [...missing];
   for (let s = Math.ceil((state.step + 1) / resumeEvery) * resumeEvery; s < target; s += resumeEvery) stopAt.push(s);
@@ -172,6 +183,7 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
       hparams: config.train,
       train: data.train,
       dataSeed: config.dataSeed,
+      mask: deviceMask,
       stopAt,
       label: options.label ?? `run ${hash}`,
       signal: options.signal,
@@ -195,6 +207,7 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
   } finally {
     disposeParams(state.params);
     disposeParams(state.optimizer.slots);
+    if (deviceMask) disposeParams(deviceMask);
   }
 }
 

@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: training and evaluation throughput on the active backend, side by side with PyTorch
+ * (Debian's python3-torch, when present) in the same run. Medians of several repetitions after warm-up.
+ * Writes results/bench/latest.json and keeps earlier results in results/bench/history/.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { main } from "../lib/cli";
+import { initBackend } from "../lib/backend";
+import { deviceData } from "../lib/data/device";
+import { getModel } from "../lib/models/registry";
+import { initParams } from "../lib/models/init";
+import { toDevice } from "../lib/models/params";
+import { freshOptimizer } from "../lib/train/optimizer";
+import { trainTo, TrainState } from "../lib/train/train";
+import { evaluatePath } from "../lib/lmc/interpolate";
+import { evenAlphas } from "../lib/lmc/barrier";
+import { lenetPaperTraining } from "../lib/figures/lenet-presets";
+import { resultsDir } from "../lib/store/paths";
+import { writeJsonAtomic } from "../lib/util/atomic";
+import { setProgressSink } from "../lib/util/progress";
+
+interface Row {
+  workload: string;
+  backend: string;
+  unit: string;
+  rate: number;
+  reference: number | null;
+  referenceThreads: number | null;
+  ratio: number | null;
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeIt(reps: number, units: number, fn: () => Promise<void>): Promise<number> {
+  await fn(); // warm-up
+  const rates: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await fn();
+    rates.push(units / ((performance.now() - t) / 1000));
+  }
+  return median(rates);
+}
+
+function reference(): Record<string, { rate: number }> | null {
+  const python = "/usr/bin/python3";
+  if (!existsSync(python)) return null;
+  const r = spawnSync(python, [join(__dirname, "reference.py"), "1"], { encoding: "utf8" });
+  if (r.status !== 0) {
+    console.error(`PyTorch reference unavailable (${r.stderr.trim().split("\n").pop()}); install python3-torch to compare.`);
+    return null;
+  }
+  return JSON.parse(r.stdout);
+}
+
+main(async () => {
+  setProgressSink(null);
+  const backend = await initBackend();
+  const data = deviceData({ dataset: "mnist" });
+  const model = getModel("lenet-300-100", [28, 28, 1], 10);
+  const h = lenetPaperTraining(1_000_000);
+
+  const params = toDevice(initParams(model, 1));
+  let state: TrainState = { step: 0, params, optimizer: freshOptimizer(h, params) };
+  const steps = 200;
+  const stepRate = await timeIt(5, steps, async () => {
+    state = await trainTo(state, state.step + steps, { model, hparams: h, train: data.train, dataSeed: 1 });
+  });
+
+  const a = initParams(model, 1);
+  const b = initParams(model, 2);
+  const alphas = evenAlphas(30);
+  const evalRate = await timeIt(3, alphas.length, async () => {
+    await evaluatePath(model, a, b, alphas, { test: data.test });
+  });
+
+  const ref = reference();
+  const row = (workload: string, unit: string, rate: number, key: string): Row => {
+    const r = ref?.[`${key}/threads=1`]?.rate ?? null;
+    return { workload, backend: backend.name, unit, rate, reference: r, referenceThreads: r === null ? null : 1, ratio: r === null ? null : rate / r };
+  };
+  const rows = [
+    row("LeNet-300-100 train step, batch 60, Adam", "steps/s", stepRate, "lenet-step"),
+    row("LeNet-300-100 path evaluation, 30 points x 10k test", "points/s", evalRate, "lenet-path-eval"),
+  ];
+
+  console.log(`backend ${backend.name} (${backend.source}), tfjs ${backend.tfjsVersion}; reference: ${ref ? `PyTorch ${(ref as unknown as { torch: string }).torch}, 1 thread` : "none"}`);
+  console.log(`${"workload".padEnd(56)} ${"ours".padStart(10)} ${"PyTorch".padStart(10)} ${"ratio".padStart(7)}`);
+  for (const r of rows) {
+    const f = (v: number | null) => (v === null ? "-" : v.toFixed(1));
+    console.log(`${r.workload.padEnd(56)} ${f(r.rate).padStart(10)} ${f(r.reference).padStart(10)} ${(r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`).padStart(7)}  ${r.unit}`);
+  }
+
+  const dir = join(resultsDir(), "bench");
+  const latest = join(dir, "latest.json");
+  if (existsSync(latest)) {
+    const previous = JSON.parse(readFileSync(latest, "utf8"));
+    mkdirSync(join(dir, "history"), { recursive: true });
+    renameSync(latest, join(dir, "history", `${String(previous.date).replace(/[:.]/g, "-")}.json`));
+  }
+  writeJsonAtomic(latest, { date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length }, rows });
+  console.log(`wrote ${latest}`);
+  tf.disposeVariables();
+});
