@@ -4,8 +4,8 @@ import { errorBars, hline, meanBand } from "./plot-helpers";
 import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { RunConfig } from "../store/run-config";
-import { ensureRun } from "../store/runs";
-import { branchAt, instability } from "../lmc/instability";
+import { branchAt, copies } from "../lmc/instability";
+import { runTasks } from "../parallel/pool";
 import { PathResult } from "../lmc/path";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { mean, meanStdSeries, pp, std } from "../util/stats";
@@ -69,20 +69,22 @@ function validate(c: DenseInstabilityConfig): void {
 export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ replicates: Replicate[]; summary: KSummary[]; denseTestError: { mean: number; std: number } }> {
   validate(c);
   const alphas = evenAlphas(c.alphas);
-  const replicates: Replicate[] = [];
-  const denseErrors: number[] = [];
-  for (const initSeed of c.initSeeds) {
-    const parent = parentOf(c, initSeed);
-    const dense = await ensureRun(parent, { checkpoints: c.ks, label: `parent init ${initSeed}` });
-    denseErrors.push(dense.test.error);
-    for (const k of c.ks) {
-      for (let pair = 0; pair < c.pairs; pair++) {
+  const parents = c.initSeeds.map((s) => parentOf(c, s));
+  // Three waves of independent work, each spread over the worker pool: the parents (saving W_k for
+  // every k), then every copy, then every path evaluation.
+  const dense = await runTasks(parents.map((config, i) => ({ kind: "run" as const, config, checkpoints: c.ks, label: `parent init ${c.initSeeds[i]}` })));
+  const cells = parents.flatMap((parent, i) =>
+    c.ks.flatMap((k) =>
+      Array.from({ length: c.pairs }, (_, pair) => {
         const childSeeds: [number, number] = [2 * pair + 1, 2 * pair + 2];
-        const path = await instability({ start: branchAt(parent, k), childSeeds, alphas, trainEvalSubset: c.trainEvalSubset }, `k=${k} copy`);
-        replicates.push({ k, initSeed, pair, childSeeds, path });
-      }
-    }
-  }
+        return { k, initSeed: c.initSeeds[i], pair, childSeeds, runs: copies(branchAt(parent, k), childSeeds) };
+      }),
+    ),
+  );
+  await runTasks(cells.flatMap((cell) => cell.runs.map((config, j) => ({ kind: "run" as const, config, label: `init ${cell.initSeed} k=${cell.k} pair ${cell.pair} copy ${j + 1}` }))));
+  const paths = await runTasks(cells.map((cell) => ({ kind: "path" as const, a: cell.runs[0], b: cell.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
+  const replicates: Replicate[] = cells.map((cell, i) => ({ k: cell.k, initSeed: cell.initSeed, pair: cell.pair, childSeeds: cell.childSeeds, path: paths[i] }));
+  const denseErrors = dense.map((d) => d.test.error);
   const summary = c.ks.map((k): KSummary => {
     const rs = replicates.filter((r) => r.k === k);
     const test = summarise(rs.map((r) => r.path.test.meanBarrier));

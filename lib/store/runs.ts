@@ -16,6 +16,7 @@ import { evaluate, Metrics } from "../train/evaluate";
 import { initBackend } from "../backend";
 import { ensureMask } from "./masks";
 import { applyMask, Mask } from "../prune/mask";
+import { withLock } from "./lock";
 
 /**
  * The run cache. A run lives in results/runs/<hash of its config>/ with:
@@ -144,10 +145,27 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
   for (const s of wanted) {
     if (!Number.isInteger(s) || s < first || s > final) throw new Error(`checkpoint step ${s} is outside run ${hash}'s steps ${first}..${final}`);
   }
-  const have = new Set(savedSteps(dir));
-  const missing = wanted.filter((s) => !have.has(s) || readState(statePath(dir, s)) === null);
-  const summary = readSummary(config);
-  if (missing.length === 0 && summary) return summary;
+  const missingSteps = () => {
+    const have = new Set(savedSteps(dir));
+    return wanted.filter((s) => !have.has(s) || readState(statePath(dir, s)) === null);
+  };
+  const cached = readSummary(config);
+  if (cached && missingSteps().length === 0) return cached;
+  return withLock(join(dir, "lock"), async () => {
+    // Another worker may have finished it while we waited for the lock.
+    const missing = missingSteps();
+    const summary = readSummary(config);
+    if (missing.length === 0 && summary) return summary;
+    return train(config, options, missing, summary, backend.name);
+  });
+}
+
+/** Trains run `config` through the `missing` steps, from its latest usable saved state. */
+async function train(config: RunConfig, options: EnsureOptions, missing: number[], summary: RunSummary | null, backend: string): Promise<RunSummary> {
+  const dir = runDir(config);
+  const hash = runHash(config);
+  const first = startStep(config);
+  const final = config.train.steps;
 
   const started = Date.now();
   const model = modelFor(config);
@@ -170,7 +188,7 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
   } else {
     const params = toDevice(await initialWeights(config, mask));
     state = { step: first, params, optimizer: freshOptimizer(config.train, params) };
-    if (wanted.includes(first)) await saveState(statePath(dir, first), state);
+    if (missing.includes(first)) await saveState(statePath(dir, first), state);
   }
 
   const deviceMask = mask ? toDevice(mask) : undefined;
@@ -193,16 +211,18 @@ export async function ensureRun(config: RunConfig, options: EnsureOptions = {}):
         options.onSaved?.(s.step, kind);
       },
     });
-    const previous = summary;
-    const result: RunSummary = previous ?? {
+    if (target === final) rmSync(resumePath(dir), { force: true });
+    if (summary) return summary;
+    const finalParams = state.step === final ? state.params : toDevice(loadWeights(config, final));
+    const result: RunSummary = {
       hash,
       finalStep: final,
-      test: await evaluate(model, state.params, data.test),
+      test: await evaluate(model, finalParams, data.test),
       wallSeconds: (Date.now() - started) / 1000,
-      backend: backend.name,
+      backend,
     };
-    if (!previous) writeJsonAtomic(join(dir, "run.json"), result);
-    rmSync(resumePath(dir), { force: true });
+    if (finalParams !== state.params) disposeParams(finalParams);
+    writeJsonAtomic(join(dir, "run.json"), result);
     return result;
   } finally {
     disposeParams(state.params);

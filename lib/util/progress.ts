@@ -17,6 +17,11 @@ function defaultSink(line: string, final: boolean): void {
   else process.stderr.write(line + "\n");
 }
 
+/** Sends a line to the current sink (e.g. a line a worker thread reported). */
+export function emitProgress(line: string, final: boolean): void {
+  if (!quiet) sink(line, final);
+}
+
 /** Redirects progress lines (e.g. to a notebook) or silences them (`null`). */
 export function setProgressSink(next: ProgressSink | null): void {
   quiet = next === null;

@@ -1,0 +1,108 @@
+import { Worker } from "node:worker_threads";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { realpathSync } from "node:fs";
+import { perform, Task, TaskResult } from "./tasks";
+import { emitProgress } from "../util/progress";
+import { UserError } from "../util/errors";
+
+/**
+ * Runs independent tasks (trainings, path evaluations) concurrently in worker threads, one tfjs backend
+ * each, sized to the cores (LOTTERY_WORKERS overrides; 1 runs everything in this thread). The run cache
+ * is shared safely: a run is trained under a lock, and every file is written atomically. A failed task
+ * fails alone; the others finish and stay cached, then one error lists what failed.
+ */
+export function workerCount(): number {
+  const env = process.env.LOTTERY_WORKERS;
+  if (env !== undefined) {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`LOTTERY_WORKERS="${env}" must be a positive integer.`);
+    return n;
+  }
+  return Math.max(1, cpus().length);
+}
+
+function spawnWorker(): Worker {
+  // Workers load the TypeScript library through tsx, whatever compiled the caller (tsx, tslab, vitest).
+  const entry = join(realpathSync(__dirname), "worker.ts");
+  const code = `require(${JSON.stringify(require.resolve("tsx/cjs"))}); require(${JSON.stringify(entry)});`;
+  return new Worker(code, { eval: true, env: process.env });
+}
+
+export async function runTasks<T extends Task>(tasks: T[], workers = workerCount()): Promise<TaskResult<T>[]> {
+  const results: (TaskResult<T> | undefined)[] = new Array(tasks.length);
+  const failures: { index: number; message: string; user: boolean }[] = [];
+  if (workers <= 1 || tasks.length <= 1) {
+    for (let i = 0; i < tasks.length; i++) {
+      try {
+        results[i] = (await perform(tasks[i])) as TaskResult<T>;
+      } catch (e) {
+        failures.push({ index: i, message: (e as Error).message, user: e instanceof UserError });
+      }
+    }
+  } else {
+    let next = 0;
+    // On a terminal, one status line shows every worker's latest progress; in logs, each line as it comes.
+    const board = new Map<number, string>();
+    const show = (lane: number, line: string, final: boolean) => {
+      if (!process.stderr.isTTY) return emitProgress(`[w${lane + 1}] ${line}`, final);
+      board.set(lane, line);
+      const width = process.stderr.columns ?? 160;
+      emitProgress([...board.entries()].map(([l, text]) => `[w${l + 1}] ${text}`).join("  |  ").slice(0, width - 1), false);
+    };
+    const lane = async (lane: number): Promise<void> => {
+      let worker: Worker | null = null;
+      try {
+        while (next < tasks.length) {
+          const index = next++;
+          worker ??= spawnWorker();
+          const w = worker;
+          const outcome = await new Promise<{ ok: true; result: unknown } | { ok: false; message: string; user: boolean; crashed?: boolean }>((resolve) => {
+            const onMessage = (m: { type: string; id?: number; result?: unknown; message?: string; user?: boolean; line?: string; final?: boolean }) => {
+              if (m.type === "progress") show(lane, m.line!, Boolean(m.final));
+              else if (m.id === index) {
+                cleanup();
+                resolve(m.type === "done" ? { ok: true, result: m.result } : { ok: false, message: m.message!, user: Boolean(m.user) });
+              }
+            };
+            const onError = (e: Error) => {
+              cleanup();
+              resolve({ ok: false, message: `worker crashed: ${e.message}`, user: false, crashed: true });
+            };
+            const onExit = (code: number) => {
+              cleanup();
+              resolve({ ok: false, message: `worker exited with code ${code}`, user: false, crashed: true });
+            };
+            const cleanup = () => {
+              w.off("message", onMessage);
+              w.off("error", onError);
+              w.off("exit", onExit);
+            };
+            w.on("message", onMessage);
+            w.on("error", onError);
+            w.on("exit", onExit);
+            w.postMessage({ id: index, task: tasks[index] });
+          });
+          if (outcome.ok) results[index] = outcome.result as TaskResult<T>;
+          else {
+            failures.push({ index, message: outcome.message, user: outcome.user });
+            if ("crashed" in outcome && outcome.crashed) worker = null; // replace it for the next task
+          }
+        }
+      } finally {
+        await worker?.terminate();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(workers, tasks.length) }, (_, i) => lane(i)));
+  }
+  if (failures.length) {
+    const lines = failures.map((f) => `task ${f.index + 1} (${describe(tasks[f.index])}): ${f.message}`);
+    const message = `${failures.length} of ${tasks.length} tasks failed (the others finished and are cached):\n  ${lines.join("\n  ")}`;
+    throw failures.every((f) => f.user) ? new UserError(message) : new Error(message);
+  }
+  return results as TaskResult<T>[];
+}
+
+function describe(task: Task): string {
+  return task.kind === "run" ? `run${task.label ? ` "${task.label}"` : ""}` : "path evaluation";
+}
