@@ -166,12 +166,12 @@ export const denseInstability = defineFigure<DenseInstabilityConfig>({
     "Two copies of LeNet-300-100 trained from the same weights with different SGD noise are linearly connected already at initialisation (k = 0): the error barrier along the path between them is about 0, below the 2 percentage-point threshold.",
   presetNotes: {
     quick: "Smoke size: 5,000 training examples, 300 steps, one parent and one pair at k = 0 and 100, 7 interpolation points. Not a result.",
-    cpu: "Full MNIST and the paper's optimizer (Adam 1.2e-3, batch 60), but 6,000 steps (6 epochs) instead of 24,000; 3 initialisations x 2 data-order pairs (paper: 3 x 3); k in {0, 100, 500, 2000}; 30 interpolation points; train error on a fixed 10,000-example subset.",
+    cpu: "Full MNIST and the paper's optimizer (Adam 1.2e-3, batch 60), but 6,000 steps (6 epochs) instead of 24,000; 3 initialisations x 3 data-order pairs as in the paper; k in {0, 100, 500, 2000}; 30 interpolation points; train error on a fixed 10,000-example subset.",
     paper: "The paper's settings: 24,000 steps, 3 initialisations x 3 pairs, k in {0, 100, 500, 2000}, 30 points, full training set.",
   },
   presets: {
     quick: { model: "lenet-300-100", data: { dataset: "mnist", trainSubset: 5000 }, train: lenetPaperTraining(300), ks: [0, 100], initSeeds: [1], pairs: 1, alphas: 7, trainEvalSubset: 2000 },
-    cpu: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(6000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 2, alphas: 30, trainEvalSubset: 10000 },
+    cpu: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(6000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: 10000 },
     paper: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(24000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: null },
   },
   async run(config) {

@@ -47,9 +47,11 @@ function im2colTransposed(backend: WasmBackend, x: Info, info: tf.backend_util.C
               continue;
             }
             const from = src + ((n * inHeight + ih) * inWidth + shift) * c + ch;
-            heap.fill(0, o, o + first);
-            for (let ow = first; ow < last; ow++) heap[o + ow] = heap[from + ow * sw * c];
-            heap.fill(0, o + last, o + outWidth);
+            // Plain loops: the edges are a cell or two, too short to repay a call to fill().
+            let ow = 0;
+            for (; ow < first; ow++) heap[o + ow] = 0;
+            for (; ow < last; ow++) heap[o + ow] = heap[from + ow * sw * c];
+            for (; ow < outWidth; ow++) heap[o + ow] = 0;
           }
         }
       }
