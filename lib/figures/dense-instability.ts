@@ -3,12 +3,12 @@ import { lenetPaperTraining } from "./lenet-presets";
 import { errorBars, hline, meanBand } from "./plot-helpers";
 import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
-import { RunConfig } from "../store/run-config";
+import { denseRun } from "./subnetworks";
 import { branchAt, copies } from "../lmc/instability";
 import { runTasks } from "../parallel/pool";
 import { PathResult } from "../lmc/path";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
-import { mean, meanStdSeries, pp, std } from "../util/stats";
+import { meanStd, meanStdSeries, pp } from "../util/stats";
 import { UserError } from "../util/errors";
 
 /** Instability of the dense network vs the step k at which the two copies are made. */
@@ -47,16 +47,6 @@ export interface KSummary {
   stable: boolean;
 }
 
-/** The parent of initialisation seed s trains with data order 0; copies use seeds 1, 2, ... per pair. */
-const parentOf = (c: DenseInstabilityConfig, initSeed: number): RunConfig => ({
-  model: c.model,
-  data: c.data,
-  train: c.train,
-  initSeed,
-  dataSeed: 0,
-});
-
-const summarise = (xs: number[]) => ({ mean: mean(xs), std: std(xs) });
 
 function validate(c: DenseInstabilityConfig): void {
   for (const k of c.ks) {
@@ -69,7 +59,7 @@ function validate(c: DenseInstabilityConfig): void {
 export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ replicates: Replicate[]; summary: KSummary[]; denseTestError: { mean: number; std: number } }> {
   validate(c);
   const alphas = evenAlphas(c.alphas);
-  const parents = c.initSeeds.map((s) => parentOf(c, s));
+  const parents = c.initSeeds.map((s) => denseRun(c, s));
   // Three waves of independent work, each spread over the worker pool: the parents (saving W_k for
   // every k), then every copy, then every path evaluation.
   const dense = await runTasks(parents.map((config, i) => ({ kind: "run" as const, config, checkpoints: c.ks, label: `parent init ${c.initSeeds[i]}` })));
@@ -87,19 +77,19 @@ export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ 
   const denseErrors = dense.map((d) => d.test.error);
   const summary = c.ks.map((k): KSummary => {
     const rs = replicates.filter((r) => r.k === k);
-    const test = summarise(rs.map((r) => r.path.test.meanBarrier));
+    const test = meanStd(rs.map((r) => r.path.test.meanBarrier));
     const endpoints = rs.flatMap((r) => [r.path.test.errors[0], r.path.test.errors[r.path.test.errors.length - 1]]);
     return {
       k,
       n: rs.length,
       testInstability: test,
-      trainInstability: summarise(rs.map((r) => r.path.train.meanBarrier)),
-      testLinearBarrier: summarise(rs.map((r) => r.path.test.linearBarrier)),
-      endpointTestError: summarise(endpoints),
+      trainInstability: meanStd(rs.map((r) => r.path.train.meanBarrier)),
+      testLinearBarrier: meanStd(rs.map((r) => r.path.test.linearBarrier)),
+      endpointTestError: meanStd(endpoints),
       stable: test.mean < STABILITY_THRESHOLD,
     };
   });
-  return { replicates, summary, denseTestError: summarise(denseErrors) };
+  return { replicates, summary, denseTestError: meanStd(denseErrors) };
 }
 
 function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDenseInstability>>): FigureResult {
@@ -164,6 +154,8 @@ export const denseInstability = defineFigure<DenseInstabilityConfig>({
   source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 2-3 (LeNet)",
   claim:
     "Two copies of LeNet-300-100 trained from the same weights with different SGD noise are linearly connected already at initialisation (k = 0): the error barrier along the path between them is about 0, below the 2 percentage-point threshold.",
+  method:
+    "Train a parent network from its initialisation W0 to step k. Copy it twice and train each copy to the end with a different data order (different SGD noise); the learning-rate schedule continues from k and each copy's optimizer starts fresh. Evaluate the error along the straight line between the two final networks. The *instability* is the largest error on that path minus the mean error of the two endpoints; the network is *stable* when it is below 2 percentage points.",
   presetNotes: {
     quick: "Smoke size: 5,000 training examples, 300 steps, one parent and one pair at k = 0 and 100, 7 interpolation points. Not a result.",
     cpu: "Full MNIST and the paper's optimizer (Adam 1.2e-3, batch 60), but 6,000 steps (6 epochs) instead of 24,000; 3 initialisations x 3 data-order pairs as in the paper; k in {0, 100, 500, 2000}; 30 interpolation points; train error on a fixed 10,000-example subset.",

@@ -24,6 +24,8 @@ export interface Figure<C = unknown> {
   source: string;
   /** What the paper found, in a sentence or two. */
   claim: string;
+  /** The method, as a paper's method section would state it (markdown). */
+  method: string;
   /** How the presets differ from the paper's settings. */
   presetNotes: Record<Preset, string>;
   presets: Record<Preset, C>;

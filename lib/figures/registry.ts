@@ -1,9 +1,10 @@
 import { Figure } from "./figure";
 import { denseInstability } from "./dense-instability";
+import { sparseAtInit } from "./sparse-k0";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module plus one entry here. */
-export const FIGURES: Figure<any>[] = [denseInstability];
+export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit];
 
 export function getFigure(id: string): Figure<any> {
   const f = FIGURES.find((x) => x.id === id);

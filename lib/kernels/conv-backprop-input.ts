@@ -6,14 +6,22 @@ import { convInfo, free, Info, KernelFunc, kernelArgs, reshape, runKernel, trans
  * the stock wasm kernel is a scalar loop. dx is the stride-1 convolution of dy, dilated by the stride,
  * with the spatially flipped filter whose in/out channels are swapped.
  */
-export const conv2DBackpropInput: KernelFunc = (args) => {
+export function fastConv2DBackpropInput(original: KernelFunc): KernelFunc {
+  return (args) => {
+    // The stock kernel also handles NCHW, which wasm's Conv2D (and so this one) does not.
+    const { attrs } = kernelArgs<unknown, tf.Conv2DBackpropInputAttrs>(args);
+    return attrs.dataFormat === "NCHW" ? original(args) : viaConv2D(args);
+  };
+}
+
+const viaConv2D: KernelFunc = (args) => {
   const { inputs, backend, attrs } = kernelArgs<{ dy: Info; filter: Info }, tf.Conv2DBackpropInputAttrs>(args);
   const info = convInfo(attrs.inputShape, inputs.filter.shape as [number, number, number, number], attrs);
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
   const swapped = transpose(backend, inputs.filter, [0, 1, 3, 2]);
   const flipped = runKernel("Reverse", backend, { x: swapped }, { dims: [0, 1] });
   const dilated = dilate(backend, inputs.dy, sh, sw);
-  // A filter tap that met input row r at output row o now meets dilated row o*s from kh-1-top rows later.
+  // dx row r is the flipped filter against dilated rows r+top-(kh-1) .. r+top: windows start kh-1-top early.
   const rows = fit(dilated.shape[1], kh - 1 - padInfo.top, info.inHeight, kh);
   const cols = fit(dilated.shape[2], kw - 1 - padInfo.left, info.inWidth, kw);
   const cropped = rows.crop || cols.crop
@@ -28,6 +36,7 @@ export const conv2DBackpropInput: KernelFunc = (args) => {
 
 /** dy with s-1 zeros after every element along H and W (including the last, which `fit` may crop). */
 function dilate(backend: WasmBackend, dy: Info, sh: number, sw: number): Info {
+  // A reshape (a new reference to dy) so that the caller frees the result whatever the stride.
   if (sh === 1 && sw === 1) return reshape(backend, dy, dy.shape);
   const [n, h, w, c] = dy.shape;
   const spread = reshape(backend, dy, [n, h, 1, w, 1, c]);

@@ -1,23 +1,23 @@
 import * as tf from "@tensorflow/tfjs";
 import { untransposedMatMul } from "./matmul";
 import { conv2DBackpropFilter } from "./conv-backprop-filter";
-import { conv2DBackpropInput } from "./conv-backprop-input";
+import { fastConv2DBackpropInput } from "./conv-backprop-input";
 import { KernelFunc } from "./wasm-ops";
+
+let registered = false;
 
 /**
  * Faster (and missing) training kernels for the WebAssembly backend, all built on its XNNPACK-backed
  * kernels: matrix products with transposed operands, and both conv gradients. This is the one place that
  * registers them; it touches only "wasm", and only once.
  */
-let registered = false;
-
 export function registerWasmFastKernels(): void {
   if (registered) return;
   registered = true;
   wrap("BatchMatMul", untransposedMatMul);
   wrap("_FusedMatMul", untransposedMatMul);
-  replace("Conv2DBackpropInput", conv2DBackpropInput);
-  replace("Conv2DBackpropFilter", conv2DBackpropFilter);
+  wrap("Conv2DBackpropInput", fastConv2DBackpropInput);
+  add("Conv2DBackpropFilter", conv2DBackpropFilter);
 }
 
 /** Re-registers a wasm kernel with its kernel function wrapped; the original's setup has already run. */
@@ -28,8 +28,7 @@ function wrap(name: string, make: (original: KernelFunc) => KernelFunc): void {
   tf.registerKernel({ ...original, kernelFunc: make(original.kernelFunc) });
 }
 
-/** Registers `kernelFunc` as the wasm kernel `name`, in place of the stock one if there is one. */
-function replace(name: string, kernelFunc: KernelFunc): void {
-  if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
-  tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
+/** Registers a wasm kernel that tfjs-backend-wasm lacks (leaving alone one that a later version adds). */
+function add(name: string, kernelFunc: KernelFunc): void {
+  if (!tf.getKernel(name, "wasm")) tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
 }

@@ -20,3 +20,12 @@ export function meanStdSeries(series: number[][]): { mean: number[]; std: number
 export function pp(m: number, s?: number, digits = 2): string {
   return s === undefined ? `${(100 * m).toFixed(digits)}` : `${(100 * m).toFixed(digits)} ± ${(100 * s).toFixed(digits)}`;
 }
+
+export interface MeanStd {
+  mean: number;
+  std: number;
+}
+
+export function meanStd(xs: number[]): MeanStd {
+  return { mean: mean(xs), std: std(xs) };
+}

@@ -1,0 +1,94 @@
+import { DataConfig } from "../data/registry";
+import { TrainHparams } from "../train/hparams";
+import { RunConfig } from "../store/run-config";
+import { copies } from "../lmc/instability";
+import { PathResult } from "../lmc/path";
+import { evenAlphas } from "../lmc/barrier";
+import { runTasks } from "../parallel/pool";
+import { ImpSpec, impLevel, randomPruned, randomReinit } from "../prune/imp";
+import { Scope } from "../prune/magnitude";
+import { MeanStd, meanStd } from "../util/stats";
+
+/** What the sparse figures share: the dense networks, how IMP prunes them, and how they are measured. */
+export interface SparseSetup {
+  model: string;
+  data: DataConfig;
+  train: TrainHparams;
+  /** One dense network (and IMP run) per initialisation seed. */
+  initSeeds: number[];
+  /** Fraction of remaining weights pruned per IMP level. */
+  fraction: number;
+  scope: Scope;
+  /** Pairs of copies per subnetwork for the instability analysis. */
+  pairs: number;
+  alphas: number;
+  trainEvalSubset: number | null;
+  /** A subnetwork is matching when its mean test accuracy is at least the dense mean minus this (null: one std of the dense runs). */
+  matchingTolerance: number | null;
+}
+
+export const SUBNETWORKS = ["imp", "random-pruning", "random-reinit"] as const;
+export type SubnetworkKind = (typeof SUBNETWORKS)[number];
+
+export const KIND_LABELS: Record<SubnetworkKind, string> = {
+  imp: "IMP",
+  "random-pruning": "random pruning",
+  "random-reinit": "random reinit",
+};
+
+/** The dense network of an initialisation: trained from W0 with data order 0 (shared by every figure). */
+export function denseRun(c: Pick<SparseSetup, "model" | "data" | "train">, initSeed: number): RunConfig {
+  return { model: c.model, data: c.data, train: c.train, initSeed, dataSeed: 0 };
+}
+
+export function impSpec(c: SparseSetup, initSeed: number, rewindStep: number): ImpSpec {
+  return { dense: denseRun(c, initSeed), rewindStep, fraction: c.fraction, scope: c.scope };
+}
+
+/** Baseline seeds are derived from the initialisation seed so that every replicate has its own. */
+const BASELINE_SEED_OFFSET = 1000;
+
+/** The subnetwork of a kind at an IMP level, rewound to k (random reinit starts from fresh weights at 0). */
+export function subnetwork(c: SparseSetup, kind: SubnetworkKind, initSeed: number, k: number, level: number): RunConfig {
+  const spec = impSpec(c, initSeed, k);
+  if (kind === "imp" || level === 0) return impLevel(spec, level);
+  if (kind === "random-pruning") return randomPruned(spec, level, BASELINE_SEED_OFFSET + initSeed, "layerwise");
+  return randomReinit(spec, level, BASELINE_SEED_OFFSET + initSeed);
+}
+
+export interface Measured {
+  /** Test error of the subnetwork trained with data order 0. */
+  testError: number;
+  /** One linear path per pair of copies (data orders 2p+1 and 2p+2). */
+  paths: PathResult[];
+}
+
+/**
+ * Trains each starting network and, for instability, `pairs` pairs of copies of it, then evaluates the
+ * paths, in waves over the worker pool. IMP chains (each level needs the previous one) go first, one
+ * task per chain, so that the workers do not queue behind each other's locks.
+ */
+export async function measure(c: SparseSetup, starts: RunConfig[], chains: RunConfig[] = []): Promise<Measured[]> {
+  const alphas = evenAlphas(c.alphas);
+  if (chains.length) await runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+  const summaries = await runTasks(starts.map((config) => ({ kind: "run" as const, config, label: "subnetwork" })));
+  const pairs = starts.flatMap((start, i) =>
+    Array.from({ length: c.pairs }, (_, p) => ({ start: i, runs: copies(start, [2 * p + 1, 2 * p + 2]) })),
+  );
+  await runTasks(pairs.flatMap((p) => p.runs.map((config, j) => ({ kind: "run" as const, config, label: `copy ${j + 1}` }))));
+  const paths = await runTasks(pairs.map((p) => ({ kind: "path" as const, a: p.runs[0], b: p.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
+  return starts.map((_, i) => ({ testError: summaries[i].test.error, paths: paths.filter((_, j) => pairs[j].start === i) }));
+}
+
+/** Matching: mean accuracy within the tolerance of the dense networks' mean accuracy. */
+export function isMatching(accuracy: MeanStd, dense: MeanStd, tolerance: number | null): boolean {
+  return accuracy.mean >= dense.mean - (tolerance ?? dense.std);
+}
+
+export function accuracyOf(ms: Measured[]): MeanStd {
+  return meanStd(ms.map((m) => 1 - m.testError));
+}
+
+export function instabilityOf(ms: Measured[], split: "test" | "train" = "test"): MeanStd {
+  return meanStd(ms.flatMap((m) => m.paths.map((p) => p[split].meanBarrier)));
+}

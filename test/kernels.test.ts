@@ -1,0 +1,189 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+// Imported up front so that the stock wasm kernels can be recorded before lib/backend replaces some.
+import "@tensorflow/tfjs-backend-wasm";
+import { initBackend } from "../lib/backend";
+
+// These kernels exist only for wasm: test them there whatever backend the other test files use.
+process.env.LOTTERY_BACKEND = "wasm";
+
+const REGISTERED = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Conv2DBackpropFilter"];
+// Every backend with kernels in this process but wasm (@tensorflow/tfjs registers cpu's and webgl's).
+const OTHERS = ["cpu", "webgl"];
+const kernelsBefore = new Map([...OTHERS, "wasm"].map((b) => [b, tf.getKernelsForBackend(b)]));
+
+type Shape4 = [number, number, number, number];
+type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+
+/** Deterministic values in [-1, 1) (mulberry32), so cpu and wasm see the same numbers. */
+function values(shape: number[], seed: number): tf.Tensor {
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  let s = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  }
+  return tf.tensor(out, shape);
+}
+
+/** Runs `f` on cpu, then on wasm, and returns both results as arrays; leaves wasm active. */
+async function onCpuAndWasm(f: () => tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const outs = tf.tidy(f);
+    const arrays = outs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outs);
+    return arrays;
+  };
+  const cpu = await run("cpu");
+  return { cpu, wasm: await run("wasm") };
+}
+
+/** Largest difference relative to the largest reference magnitude. */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / scale;
+}
+
+async function expectSameOnCpuAndWasm(f: () => tf.Tensor[]): Promise<void> {
+  const { cpu, wasm } = await onCpuAndWasm(f);
+  cpu.forEach((expected, i) => expect(relativeError(wasm[i], expected)).toBeLessThanOrEqual(1e-4));
+}
+
+const wasmDataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+
+interface ConvCase {
+  x: Shape4;
+  filter: Shape4;
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+// Batch > 1, non-square images, 1x1 and 3x3 filters, strides 1 and 2, several channel counts.
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 7, 5, 3], filter: [3, 3, 3, 4], strides: 1, pad: "same" },
+  { x: [2, 7, 5, 3], filter: [3, 3, 3, 4], strides: 2, pad: "same" },
+  { x: [3, 8, 6, 2], filter: [3, 3, 2, 5], strides: 1, pad: "valid" },
+  { x: [3, 9, 7, 4], filter: [3, 3, 4, 8], strides: 2, pad: "valid" },
+  { x: [2, 8, 11, 1], filter: [3, 3, 1, 6], strides: 2, pad: "same" },
+  { x: [4, 6, 9, 5], filter: [1, 1, 5, 3], strides: 1, pad: "same" },
+  { x: [2, 7, 5, 6], filter: [1, 1, 6, 2], strides: 2, pad: "valid" },
+  { x: [2, 8, 6, 3], filter: [1, 1, 3, 4], strides: 2, pad: "same" },
+  { x: [2, 10, 7, 3], filter: [3, 3, 3, 5], strides: [2, 1], pad: "same" },
+  { x: [2, 9, 8, 16], filter: [3, 3, 16, 12], strides: 1, pad: 1 },
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 4], strides: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  // Padding wider than the filter: the transposed conv must crop rather than pad.
+  { x: [2, 6, 7, 2], filter: [3, 3, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
+];
+
+const convName = (c: ConvCase) => `x ${c.x} filter ${c.filter} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
+
+/** A conv case's input, filter and a gradient dy of the conv output's shape. */
+function convTensors(c: ConvCase, seed: number) {
+  const outShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
+  return { x: values(c.x, seed), filter: values(c.filter, seed + 1), dy: values(outShape, seed + 2) };
+}
+
+describe("wasm training kernels", () => {
+  beforeAll(async () => {
+    expect((await initBackend()).name).toBe("wasm");
+  });
+
+  it("are registered on wasm only, leaving every other backend's kernels untouched", () => {
+    for (const backend of OTHERS) {
+      const now = tf.getKernelsForBackend(backend);
+      expect(now.length).toBe(kernelsBefore.get(backend)!.length);
+      kernelsBefore.get(backend)!.forEach((k, i) => expect(now[i]).toBe(k));
+    }
+    const stockWasm = new Map(kernelsBefore.get("wasm")!.map((k) => [k.kernelName, k.kernelFunc]));
+    expect(stockWasm.has("Conv2DBackpropFilter")).toBe(false);
+    for (const name of REGISTERED) {
+      expect(tf.getKernel(name, "wasm")?.kernelFunc).toBeDefined();
+      expect(tf.getKernel(name, "wasm")!.kernelFunc).not.toBe(stockWasm.get(name));
+    }
+    for (const [name, kernelFunc] of stockWasm) {
+      if (!REGISTERED.includes(name)) expect(tf.getKernel(name, "wasm")!.kernelFunc).toBe(kernelFunc);
+    }
+  });
+
+  it.each(CONV_CASES.map((c, i) => [convName(c), c, i] as const))("Conv2DBackpropFilter matches cpu: %s", async (_, c, i) => {
+    await expectSameOnCpuAndWasm(() => {
+      const { x, dy } = convTensors(c, 10 * i);
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", filterShape: c.filter };
+      return [tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs as never) as tf.Tensor];
+    });
+  });
+
+  it.each(CONV_CASES.map((c, i) => [convName(c), c, i] as const))("Conv2DBackpropInput matches cpu: %s", async (_, c, i) => {
+    await expectSameOnCpuAndWasm(() => {
+      const { filter, dy } = convTensors(c, 10 * i);
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", inputShape: c.x };
+      return [tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, attrs as never) as tf.Tensor];
+    });
+  });
+
+  it("Conv2DBackpropInput still handles NCHW (through the stock kernel)", async () => {
+    await expectSameOnCpuAndWasm(() => {
+      const filter = values([3, 3, 3, 4], 1);
+      const dy = values([2, 4, 4, 3], 2);
+      const attrs = { strides: 2, pad: "same", dataFormat: "NCHW", inputShape: [2, 3, 7, 5] };
+      return [tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, attrs as never) as tf.Tensor];
+    });
+  });
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])("BatchMatMul and _FusedMatMul match cpu (transposeA %s, transposeB %s)", async (transposeA, transposeB) => {
+    await expectSameOnCpuAndWasm(() => {
+      const a = values(transposeA ? [37, 23] : [23, 37], 1);
+      const b = values(transposeB ? [19, 37] : [37, 19], 2);
+      const a3 = values(transposeA ? [3, 37, 23] : [3, 23, 37], 3);
+      const b3 = values(transposeB ? [3, 19, 37] : [3, 37, 19], 4);
+      const bias = values([19], 5);
+      return [
+        tf.matMul(a, b, transposeA, transposeB),
+        tf.matMul(a3, b3, transposeA, transposeB),
+        tf.fused.matMul({ a, b, transposeA, transposeB, bias, activation: "relu" }),
+        // No bias here: stock wasm adds a bias wrongly to batched products, transposed or not.
+        tf.fused.matMul({ a: a3, b: b3, transposeA, transposeB, activation: "relu" }),
+      ];
+    });
+  });
+
+  it("free their intermediates", () => {
+    const c = CONV_CASES[3];
+    const { x, filter, dy } = convTensors(c, 1);
+    const a = values([5, 7], 2);
+    const before = wasmDataIds();
+    const outs = [
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: "NHWC", filterShape: c.filter } as never),
+      tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, { strides: c.strides, pad: c.pad, dataFormat: "NHWC", inputShape: c.x } as never),
+      tf.matMul(a, a, true, false),
+      tf.fused.matMul({ a, b: a, transposeB: true }),
+    ] as tf.Tensor[];
+    expect(wasmDataIds()).toBe(before + outs.length);
+    tf.dispose([...outs, x, filter, dy, a]);
+  });
+
+  it("tf.grads through a small conv net matches cpu", async () => {
+    await expectSameOnCpuAndWasm(() => {
+      const x = values([3, 9, 8, 3], 1);
+      const w1 = values([3, 3, 3, 6], 2);
+      const w2 = values([1, 1, 6, 4], 3);
+      const net = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) =>
+        tf.mean(tf.conv2d(tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same")), w2 as tf.Tensor4D, 2, "valid"));
+      return tf.grads(net)([x, w1, w2]);
+    });
+  });
+});
