@@ -1,6 +1,6 @@
 import { RunConfig, runHash } from "../store/run-config";
 import { ensureRun, loadWeights } from "../store/runs";
-import { cachedJson } from "../store/cached";
+import { cachedJson, cachedPath } from "../store/cached";
 import { deviceData, trainEvalSplit } from "../data/device";
 import { getModel } from "../models/registry";
 import { evaluatePath } from "./interpolate";
@@ -31,10 +31,17 @@ export interface PathOptions {
   trainEvalSubset: number | null;
 }
 
+const pathKey = (a: RunConfig, b: RunConfig, o: PathOptions) => ({ a: runHash(a), b: runHash(b), alphas: o.alphas, trainEvalSubset: o.trainEvalSubset, data: a.data });
+
+/** Where a path's result is cached. */
+export function pathCachePath(a: RunConfig, b: RunConfig, o: PathOptions): string {
+  return cachedPath("path", pathKey(a, b, o));
+}
+
 /** Interpolates between the final weights of two runs of the same model and data (cached on disk). */
 export async function linearPath(a: RunConfig, b: RunConfig, o: PathOptions): Promise<PathResult> {
   if (a.model !== b.model || a.data.dataset !== b.data.dataset) throw new Error("both endpoints of a path must be runs of the same model on the same data set");
-  const key = { a: runHash(a), b: runHash(b), alphas: o.alphas, trainEvalSubset: o.trainEvalSubset, data: a.data };
+  const key = pathKey(a, b, o);
   return cachedJson("path", key, async () => {
     await ensureRun(a);
     await ensureRun(b);

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { realpathSync } from "node:fs";
-import { perform, Task, TaskResult } from "./tasks";
+import { isCached, perform, Task, TaskResult } from "./tasks";
 import { emitProgress } from "../util/progress";
 import { UserError } from "../util/errors";
 
@@ -32,8 +32,13 @@ function spawnWorker(): Worker {
 export async function runTasks<T extends Task>(tasks: T[], workers = workerCount()): Promise<TaskResult<T>[]> {
   const results: (TaskResult<T> | undefined)[] = new Array(tasks.length);
   const failures: { index: number; message: string; user: boolean }[] = [];
-  if (workers <= 1 || tasks.length <= 1) {
-    for (let i = 0; i < tasks.length; i++) {
+  const todo: number[] = [];
+  for (let i = 0; i < tasks.length; i++) {
+    if (isCached(tasks[i])) results[i] = (await perform(tasks[i])) as TaskResult<T>;
+    else todo.push(i);
+  }
+  if (workers <= 1 || todo.length <= 1) {
+    for (const i of todo) {
       try {
         results[i] = (await perform(tasks[i])) as TaskResult<T>;
       } catch (e) {
@@ -53,8 +58,8 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
     const lane = async (lane: number): Promise<void> => {
       let worker: Worker | null = null;
       try {
-        while (next < tasks.length) {
-          const index = next++;
+        while (next < todo.length) {
+          const index = todo[next++];
           worker ??= spawnWorker();
           const w = worker;
           const outcome = await new Promise<{ ok: true; result: unknown } | { ok: false; message: string; user: boolean; crashed?: boolean }>((resolve) => {
@@ -93,7 +98,7 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
         await worker?.terminate();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(workers, tasks.length) }, (_, i) => lane(i)));
+    await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, (_, i) => lane(i)));
   }
   if (failures.length) {
     const lines = failures.map((f) => `task ${f.index + 1} (${describe(tasks[f.index])}): ${f.message}`);

@@ -1,6 +1,8 @@
 import { RunConfig } from "../store/run-config";
-import { ensureRun, RunSummary } from "../store/runs";
-import { linearPath, PathOptions, PathResult } from "../lmc/path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ensureRun, readSummary, runDir, RunSummary } from "../store/runs";
+import { linearPath, pathCachePath, PathOptions, PathResult } from "../lmc/path";
 
 /** Work that can run in a worker: plain data in, plain data out (results also land in the cache). */
 export type Task =
@@ -13,4 +15,11 @@ export async function perform(task: Task): Promise<RunSummary | PathResult> {
   if (task.kind === "run") return ensureRun(task.config, { checkpoints: task.checkpoints, label: task.label });
   if (task.kind === "path") return linearPath(task.a, task.b, task.options);
   throw new Error(`unknown task kind ${(task as { kind: string }).kind}`);
+}
+
+/** Whether a task's result is already in the cache (then it is read here rather than sent to a worker). */
+export function isCached(task: Task): boolean {
+  if (task.kind === "path") return existsSync(pathCachePath(task.a, task.b, task.options));
+  const dir = runDir(task.config);
+  return readSummary(task.config) !== null && (task.checkpoints ?? []).every((s) => existsSync(join(dir, `step-${s}.safetensors`)));
 }
