@@ -1,6 +1,10 @@
 import { RunConfig, runHash } from "../store/run-config";
 import { ensureRun, loadWeights } from "../store/runs";
 import { cachedJson, cachedPath } from "../store/cached";
+import { ensureMask } from "../store/masks";
+import { MaskSpec } from "../prune/mask-spec";
+import { applyMask } from "../prune/mask";
+import { configHash } from "../util/hash";
 import { deviceData, trainEvalSplit } from "../data/device";
 import { getModel } from "../models/registry";
 import { evaluatePath } from "./interpolate";
@@ -29,9 +33,18 @@ export interface PathOptions {
   alphas: number[];
   /** Evaluate the training error on the first this many training examples (null: all). */
   trainEvalSubset: number | null;
+  /** Multiply both endpoints by this mask before interpolating (e.g. the sparser level's mask). */
+  mask?: MaskSpec | null;
 }
 
-const pathKey = (a: RunConfig, b: RunConfig, o: PathOptions) => ({ a: runHash(a), b: runHash(b), alphas: o.alphas, trainEvalSubset: o.trainEvalSubset, data: a.data });
+const pathKey = (a: RunConfig, b: RunConfig, o: PathOptions) => ({
+  a: runHash(a),
+  b: runHash(b),
+  alphas: o.alphas,
+  trainEvalSubset: o.trainEvalSubset,
+  data: a.data,
+  mask: o.mask ? configHash(o.mask) : null,
+});
 
 /** Where a path's result is cached. */
 export function pathCachePath(a: RunConfig, b: RunConfig, o: PathOptions): string {
@@ -47,7 +60,9 @@ export async function linearPath(a: RunConfig, b: RunConfig, o: PathOptions): Pr
     await ensureRun(b);
     const data = deviceData(a.data);
     const model = getModel(a.model, data.dataset.shape, data.dataset.classes);
-    const metrics = await evaluatePath(model, loadWeights(a, a.train.steps), loadWeights(b, b.train.steps), o.alphas, {
+    const mask = o.mask ? await ensureMask(o.mask) : null;
+    const endpoint = (r: RunConfig) => (mask ? applyMask(loadWeights(r, r.train.steps), mask) : loadWeights(r, r.train.steps));
+    const metrics = await evaluatePath(model, endpoint(a), endpoint(b), o.alphas, {
       test: data.test,
       train: trainEvalSplit(data, o.trainEvalSubset),
     });

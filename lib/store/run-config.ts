@@ -4,6 +4,7 @@ import { MODEL_NAMES } from "../models/registry";
 import { UserError } from "../util/errors";
 import { configHash } from "../util/hash";
 import { MaskSpec, validateMaskSpec } from "../prune/mask-spec";
+import { Perturbation, validatePerturbation } from "../prune/perturb";
 
 /**
  * Everything that determines a training run. Its hash names the run's folder, so two requests for the
@@ -25,6 +26,8 @@ export interface RunConfig {
   from?: { run: RunConfig; step: number } | null;
   /** Train a subnetwork: weights outside this mask are zero from the start and stay zero. */
   mask?: MaskSpec | null;
+  /** Gaussian noise of a given norm added to the starting weights (on the weights the mask keeps). */
+  perturbation?: Perturbation | null;
 }
 
 export function runHash(config: RunConfig): string {
@@ -48,4 +51,5 @@ export function validateRunConfig(c: RunConfig): void {
     validateRunConfig(c.from.run);
   }
   if (c.mask) validateMaskSpec(c.mask);
+  if (c.perturbation) validatePerturbation(c.perturbation);
 }

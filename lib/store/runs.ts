@@ -15,7 +15,8 @@ import { TrainState, trainTo } from "../train/train";
 import { evaluate, Metrics } from "../train/evaluate";
 import { initBackend } from "../backend";
 import { ensureMask } from "./masks";
-import { applyMask, Mask } from "../prune/mask";
+import { applyMask, denseMask, Mask, prunableNames } from "../prune/mask";
+import { perturb } from "../prune/perturb";
 import { withLock } from "./lock";
 
 /**
@@ -113,7 +114,12 @@ async function initialWeights(config: RunConfig, mask: Mask | null): Promise<Hos
     await ensureRun(config.from.run, { checkpoints: [config.from.step] });
     weights = loadWeights(config.from.run, config.from.step);
   }
-  return mask ? applyMask(weights, mask) : weights;
+  if (mask) weights = applyMask(weights, mask);
+  if (config.perturbation) {
+    const model = modelFor(config);
+    weights = perturb(weights, mask ?? denseMask(model, prunableNames(model, [])), config.perturbation);
+  }
+  return weights;
 }
 
 export function readSummary(config: RunConfig): RunSummary | null {

@@ -1,0 +1,116 @@
+import { defineFigure, FigureResult, Preset } from "./figure";
+import { color, hline } from "./plot-helpers";
+import { SparseSetup, denseRun, isMatching, subnetwork } from "./subnetworks";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
+import { runTasks } from "../parallel/pool";
+import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
+import { PathResult } from "../lmc/path";
+import { nominalDensity } from "../prune/imp";
+import { meanStd, pp } from "../util/stats";
+import { UserError } from "../util/errors";
+
+/** Barriers between the solutions of successive IMP levels (Paul et al. 2023). */
+export interface SuccessiveLevelsConfig extends SparseSetup {
+  rewindSteps: number[];
+  maxLevel: number;
+  /** Interpolate under the sparser level's mask ("child") or with both solutions as they are ("parent": level L's superset mask). */
+  maskChoice: "child" | "parent";
+}
+
+export interface LevelPair {
+  k: number;
+  initSeed: number;
+  level: number;
+  path: PathResult;
+  /** Test error of level + 1. */
+  nextError: number;
+}
+
+export async function runSuccessiveLevels(c: SuccessiveLevelsConfig) {
+  if (!(Number.isInteger(c.maxLevel) && c.maxLevel >= 1)) throw new UserError(`maxLevel ${c.maxLevel} must be a positive integer.`);
+  if (c.maskChoice !== "child" && c.maskChoice !== "parent") throw new UserError(`mask choice "${c.maskChoice}" must be "child" or "parent".`);
+  const dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
+  const chains = c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => subnetwork(c, "imp", s, k, c.maxLevel)));
+  await runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+  const cells = c.rewindSteps.flatMap((k) => c.initSeeds.flatMap((initSeed) => Array.from({ length: c.maxLevel }, (_, level) => ({ k, initSeed, level }))));
+  const alphas = evenAlphas(c.alphas);
+  const paths = await runTasks(
+    cells.map(({ k, initSeed, level }) => {
+      const [a, b] = [subnetwork(c, "imp", initSeed, k, level), subnetwork(c, "imp", initSeed, k, level + 1)];
+      return { kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, mask: c.maskChoice === "child" ? b.mask : null } };
+    }),
+  );
+  const next = await runTasks(cells.map(({ k, initSeed, level }) => ({ kind: "run" as const, config: subnetwork(c, "imp", initSeed, k, level + 1) })));
+  const pairs: LevelPair[] = cells.map((cell, i) => ({ ...cell, path: paths[i], nextError: next[i].test.error }));
+  return { pairs, denseErrors: dense.map((d) => d.test.error) };
+}
+
+function render(c: SuccessiveLevelsConfig, r: Awaited<ReturnType<typeof runSuccessiveLevels>>): FigureResult {
+  const dense = meanStd(r.denseErrors.map((e) => 1 - e));
+  const levels = Array.from({ length: c.maxLevel }, (_, l) => l);
+  const x = levels.map((l) => 100 * nominalDensity(c.fraction, l + 1));
+  const at = (k: number, level: number) => r.pairs.filter((p) => p.k === k && p.level === level);
+  const series = (value: (p: LevelPair) => number) => (k: number) => levels.map((l) => meanStd(at(k, l).map(value)));
+  const trace = (k: number, i: number, s: { mean: number; std: number }[]) => ({
+    x,
+    y: s.map((v) => 100 * v.mean),
+    error_y: { type: "data", array: s.map((v) => 100 * v.std), visible: true },
+    name: `k = ${k}`,
+    mode: "lines+markers",
+    line: { color: color(i) },
+    type: "scatter",
+  });
+  const axis = { title: { text: "density of level L+1 (%, log scale)" }, type: "log", autorange: "reversed" };
+  const barrierPlot = {
+    id: "barrier-vs-density",
+    title: `Test error barrier between IMP levels L and L+1 (${c.maskChoice === "child" ? "under level L+1's mask" : "as trained"})`,
+    data: c.rewindSteps.map((k, i) => trace(k, i, series((p) => p.path.test.meanBarrier)(k))),
+    layout: { xaxis: axis, yaxis: { title: { text: "barrier (pp)" }, rangemode: "tozero" }, shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp")] },
+  };
+  const accuracyPlot = {
+    id: "accuracy-vs-density",
+    title: "Test accuracy of level L+1",
+    data: c.rewindSteps.map((k, i) => trace(k, i, series((p) => 1 - p.nextError)(k))),
+    layout: { xaxis: axis, yaxis: { title: { text: "test accuracy (%)" } }, shapes: [hline(100 * dense.mean, "dense network")] },
+  };
+  const rows = c.rewindSteps.flatMap((k) =>
+    levels.map((l) => {
+      const barrier = meanStd(at(k, l).map((p) => p.path.test.meanBarrier));
+      const acc = meanStd(at(k, l).map((p) => 1 - p.nextError));
+      return [k, `${l} -> ${l + 1}`, (100 * nominalDensity(c.fraction, l + 1)).toFixed(1), pp(barrier.mean, barrier.std), pp(acc.mean, acc.std), isMatching(acc, dense, c.matchingTolerance) ? "yes" : "no", barrier.mean < STABILITY_THRESHOLD ? "yes" : "no"];
+    }),
+  );
+  const agreeing = rows.filter((row) => row[5] === row[6]).length;
+  const table = {
+    id: "levels",
+    title: `Successive IMP levels: barrier between L and L+1, and whether L+1 matches the dense accuracy (${pp(dense.mean, dense.std)} %)`,
+    columns: ["k", "levels", "density of L+1 (%)", "test barrier (pp)", "accuracy of L+1 (%)", "L+1 matching", "barrier < 2 pp"],
+    rows,
+  };
+  const findings = [
+    `Linearly connected (barrier < 2 pp) and matching agree for ${agreeing} of ${rows.length} level pairs.`,
+    ...c.rewindSteps.map((k) => {
+      const firstUnmatched = rows.find((row) => row[0] === k && row[5] === "no");
+      const firstBarrier = rows.find((row) => row[0] === k && row[6] === "no");
+      return `k = ${k}: first non-matching level ${firstUnmatched ? `${firstUnmatched[1]} (${firstUnmatched[2]} %)` : "none"}; first barrier above 2 pp ${firstBarrier ? `${firstBarrier[1]} (${firstBarrier[2]} %)` : "none"}.`;
+    }),
+  ];
+  return { data: { config: c, ...r }, plots: [barrierPlot, accuracyPlot], tables: [table], findings };
+}
+
+const presets = Object.fromEntries(Object.entries(UNMASKING_SETUP).map(([p, s]) => [p, { ...s, maskChoice: "child" as const }])) as Record<Preset, SuccessiveLevelsConfig>;
+
+export const successiveLevels = defineFigure<SuccessiveLevelsConfig>({
+  id: "unmasking/successive-levels",
+  title: "Error barriers between successive IMP levels (LeNet-300-100)",
+  source: "Paul et al. 2023, Unmasking the Lottery Ticket Hypothesis (successive-level linear mode connectivity)",
+  claim:
+    "The solution of IMP level L+1 is linearly connected to that of level L (barrier about 0) exactly when level L+1 is matching; at high sparsity, where IMP stops matching, a barrier appears between successive levels.",
+  method:
+    "For each rewind step k and level L, interpolate between the trained solutions of levels L and L+1 (under level L+1's mask by default; `maskChoice: \"parent\"` interpolates them as trained, inside level L's superset mask) and measure the test error barrier (max error minus the mean of the endpoints). Compare with whether level L+1 is matching (within one std of the dense accuracy).",
+  presetNotes: UNMASKING_NOTES,
+  presets,
+  async run(config) {
+    return render(config, await runSuccessiveLevels(config));
+  },
+});
