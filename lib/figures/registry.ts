@@ -5,10 +5,12 @@ import { rewindK } from "./rewind-k";
 import { sparsitySweep } from "./sparsity-sweep";
 import { stabilityDistances } from "./stability-distances";
 import { successiveLevels } from "./successive-levels";
+import { perturbationRobustness } from "./perturbation";
+import { flatness } from "./flatness";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module plus one entry here. */
-export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels];
+export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels, perturbationRobustness, flatness];
 
 export function getFigure(id: string): Figure<any> {
   const f = FIGURES.find((x) => x.id === id);

@@ -109,5 +109,6 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
 }
 
 function describe(task: Task): string {
-  return task.kind === "run" ? `run${task.label ? ` "${task.label}"` : ""}` : "path evaluation";
+  if (task.kind === "run") return `run${task.label ? ` "${task.label}"` : ""}`;
+  return task.kind === "path" ? "path evaluation" : "flatness";
 }
