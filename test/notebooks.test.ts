@@ -25,6 +25,9 @@ function renderedDom(html: string): string {
   return r.stdout;
 }
 
+// One results folder for all notebooks: figures that share runs (the rewind grid, IMP chains) reuse them.
+const results = mkdtempSync(join(tmpdir(), "nb-results-"));
+
 describe("notebooks", () => {
   it("exist", () => expect(notebooks.length).toBeGreaterThan(0));
 
@@ -36,7 +39,7 @@ describe("notebooks", () => {
     const r = spawnSync(
       JUPYTER,
       ["nbconvert", "--to", "html", "--execute", "--ExecutePreprocessor.timeout=600", "--output-dir", out, join(root, "notebooks", nb)],
-      { cwd: root, encoding: "utf8", env: { ...process.env, JUPYTER_PATH: join(root, ".jupyter"), LOTTERY_PRESET: "quick", LOTTERY_RESULTS: join(out, "results") } },
+      { cwd: root, encoding: "utf8", env: { ...process.env, JUPYTER_PATH: join(root, ".jupyter"), LOTTERY_PRESET: "quick", LOTTERY_RESULTS: results } },
     );
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     const html = join(out, nb.split("/").pop()!.replace(/\.ipynb$/, ".html"));
