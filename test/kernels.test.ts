@@ -7,7 +7,7 @@ import { initBackend } from "../lib/backend";
 // These kernels exist only for wasm: test them there whatever backend the other test files use.
 process.env.LOTTERY_BACKEND = "wasm";
 
-const REGISTERED = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Conv2DBackpropFilter"];
+const REGISTERED = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad"];
 // Every backend with kernels in this process but wasm (@tensorflow/tfjs registers cpu's and webgl's).
 const OTHERS = ["cpu", "webgl"];
 const kernelsBefore = new Map([...OTHERS, "wasm"].map((b) => [b, tf.getKernelsForBackend(b)]));
@@ -84,6 +84,41 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 6, 7, 2], filter: [3, 3, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
 ];
 
+interface PoolCase {
+  x: Shape4;
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: Pad;
+  /** Inputs rounded to steps of 1/2, so that windows hold equal maxima (the first one takes the gradient). */
+  ties?: boolean;
+}
+
+// Batch > 1, non-square images, several channel counts; windows overlapping, hanging over the padding and
+// (with inputs in [-1, 1)) holding only negative values.
+const POOL_CASES: PoolCase[] = [
+  { x: [2, 8, 6, 3], filterSize: 2, strides: 2, pad: "valid" },
+  { x: [3, 7, 5, 4], filterSize: 3, strides: 2, pad: "same" },
+  { x: [2, 9, 6, 5], filterSize: 2, strides: 2, pad: "valid" },
+  { x: [2, 10, 7, 1], filterSize: 3, strides: 2, pad: "same" },
+  { x: [3, 6, 8, 2], filterSize: 3, strides: 1, pad: "same" },
+  { x: [2, 7, 9, 3], filterSize: [2, 3], strides: [1, 2], pad: "valid" },
+  { x: [2, 8, 6, 16], filterSize: 3, strides: 2, pad: 1 },
+  { x: [2, 7, 6, 3], filterSize: 2, strides: 2, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  { x: [2, 8, 8, 4], filterSize: 2, strides: 2, pad: "valid", ties: true },
+  { x: [2, 7, 7, 4], filterSize: 3, strides: 2, pad: "same", ties: true },
+];
+
+const poolName = (c: PoolCase) =>
+  `x ${c.x} filter ${c.filterSize} strides ${c.strides} pad ${JSON.stringify(c.pad)}${c.ties ? " with ties" : ""}`;
+
+/** A pool case's input, its max pool and a gradient dy of the pool's shape. */
+function poolTensors(c: PoolCase, seed: number) {
+  const x = c.ties ? tf.div(tf.round(tf.mul(values(c.x, seed), 2)), 2) : values(c.x, seed);
+  const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+  const output = tf.engine().runKernel("MaxPool", { x }, attrs as never) as tf.Tensor;
+  return { x, output, dy: values(output.shape, seed + 1), attrs };
+}
+
 const convName = (c: ConvCase) => `x ${c.x} filter ${c.filter} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
 
 /** A conv case's input, filter and a gradient dy of the conv output's shape. */
@@ -130,6 +165,13 @@ describe("wasm training kernels", () => {
     });
   });
 
+  it.each(POOL_CASES.map((c, i) => [poolName(c), c, i] as const))("MaxPoolGrad matches cpu: %s", async (_, c, i) => {
+    await expectSameOnCpuAndWasm(() => {
+      const { x, output, dy, attrs } = poolTensors(c, 10 * i);
+      return [tf.engine().runKernel("MaxPoolGrad", { dy, input: x, output }, attrs as never) as tf.Tensor];
+    });
+  });
+
   it("Conv2DBackpropInput still handles NCHW (through the stock kernel)", async () => {
     await expectSameOnCpuAndWasm(() => {
       const filter = values([3, 3, 3, 4], 1);
@@ -165,15 +207,17 @@ describe("wasm training kernels", () => {
     const c = CONV_CASES[3];
     const { x, filter, dy } = convTensors(c, 1);
     const a = values([5, 7], 2);
+    const pool = poolTensors(POOL_CASES[1], 3);
     const before = wasmDataIds();
     const outs = [
       tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: "NHWC", filterShape: c.filter } as never),
       tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, { strides: c.strides, pad: c.pad, dataFormat: "NHWC", inputShape: c.x } as never),
       tf.matMul(a, a, true, false),
       tf.fused.matMul({ a, b: a, transposeB: true }),
+      tf.engine().runKernel("MaxPoolGrad", { dy: pool.dy, input: pool.x, output: pool.output }, pool.attrs as never),
     ] as tf.Tensor[];
     expect(wasmDataIds()).toBe(before + outs.length);
-    tf.dispose([...outs, x, filter, dy, a]);
+    tf.dispose([...outs, x, filter, dy, a, pool.x, pool.output, pool.dy]);
   });
 
   it("tf.grads through a small conv net matches cpu", async () => {
@@ -183,6 +227,19 @@ describe("wasm training kernels", () => {
       const w2 = values([1, 1, 6, 4], 3);
       const net = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) =>
         tf.mean(tf.conv2d(tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same")), w2 as tf.Tensor4D, 2, "valid"));
+      return tf.grads(net)([x, w1, w2]);
+    });
+  });
+
+  it("tf.grads through conv, relu, max pooling and mean matches cpu", async () => {
+    await expectSameOnCpuAndWasm(() => {
+      const x = values([3, 9, 8, 3], 1);
+      const w1 = values([3, 3, 3, 6], 2);
+      const w2 = values([3, 3, 6, 4], 3);
+      const net = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) => {
+        const h = tf.maxPool(tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, "same")), 2, 2, "valid");
+        return tf.mean(tf.maxPool(tf.relu(tf.conv2d(h, w2 as tf.Tensor4D, 1, "same")), 3, 2, "same"));
+      };
       return tf.grads(net)([x, w1, w2]);
     });
   });

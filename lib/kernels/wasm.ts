@@ -2,14 +2,16 @@ import * as tf from "@tensorflow/tfjs";
 import { untransposedMatMul } from "./matmul";
 import { conv2DBackpropFilter } from "./conv-backprop-filter";
 import { fastConv2DBackpropInput } from "./conv-backprop-input";
+import { maxPoolGrad } from "./max-pool-grad";
 import { KernelFunc } from "./wasm-ops";
 
 let registered = false;
 
 /**
- * Faster (and missing) training kernels for the WebAssembly backend, all built on its XNNPACK-backed
- * kernels: matrix products with transposed operands, and both conv gradients. This is the one place that
- * registers them; it touches only "wasm", and only once.
+ * Faster (and missing, or wrong) training kernels for the WebAssembly backend: matrix products with
+ * transposed operands and both conv gradients, built on its XNNPACK-backed kernels, and max pooling's
+ * gradient, a loop over the heap. This is the one place that registers them; it touches only "wasm",
+ * and only once.
  */
 export function registerWasmFastKernels(): void {
   if (registered) return;
@@ -18,6 +20,7 @@ export function registerWasmFastKernels(): void {
   wrap("_FusedMatMul", untransposedMatMul);
   wrap("Conv2DBackpropInput", fastConv2DBackpropInput);
   add("Conv2DBackpropFilter", conv2DBackpropFilter);
+  replace("MaxPoolGrad", maxPoolGrad);
 }
 
 /** Re-registers a wasm kernel with its kernel function wrapped; the original's setup has already run. */
@@ -26,6 +29,15 @@ function wrap(name: string, make: (original: KernelFunc) => KernelFunc): void {
   if (!original) return;
   tf.unregisterKernel(name, "wasm");
   tf.registerKernel({ ...original, kernelFunc: make(original.kernelFunc) });
+}
+
+/**
+ * Registers a wasm kernel in place of tfjs-backend-wasm's own, which gets some inputs wrong (or in place
+ * of none, should a version lack it).
+ */
+function replace(name: string, kernelFunc: KernelFunc): void {
+  if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
 }
 
 /** Registers a wasm kernel that tfjs-backend-wasm lacks (leaving alone one that a later version adds). */

@@ -1,10 +1,14 @@
 import { Model, ModelFactory } from "./model";
 import { fullyConnected } from "./lenet";
+import { convNet } from "./conv";
 import { UserError } from "../util/errors";
 
 /** Models by name. A new model is one file plus one entry here. */
 const MODELS: Record<string, ModelFactory> = {
   "lenet-300-100": fullyConnected("lenet-300-100", [300, 100]),
+  "conv-2": convNet("conv-2", [[64, 64]], [256, 256]),
+  "conv-4": convNet("conv-4", [[64, 64], [128, 128]], [256, 256]),
+  "conv-6": convNet("conv-6", [[64, 64], [128, 128], [256, 256]], [256, 256]),
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);
