@@ -4,8 +4,8 @@
  * Writes results/bench/latest.json and keeps earlier results in results/bench/history/.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, readFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, readFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { main } from "../lib/cli";
@@ -22,6 +22,8 @@ import { lenetPaperTraining } from "../lib/figures/lenet-presets";
 import { resultsDir } from "../lib/store/paths";
 import { writeJsonAtomic } from "../lib/util/atomic";
 import { setProgressSink } from "../lib/util/progress";
+import { runFigure } from "../lib/figures/run-figure";
+import { runTasks, workerCount } from "../lib/parallel/pool";
 
 interface Row {
   workload: string;
@@ -57,6 +59,18 @@ function reference(): Record<string, { rate: number }> | null {
   return JSON.parse(r.stdout);
 }
 
+/** Runs `fn` with an empty results folder, so nothing is read from the cache. */
+async function withFreshResults<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.LOTTERY_RESULTS;
+  process.env.LOTTERY_RESULTS = mkdtempSync(join(tmpdir(), "bench-"));
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.LOTTERY_RESULTS;
+    else process.env.LOTTERY_RESULTS = saved;
+  }
+}
+
 main(async () => {
   setProgressSink(null);
   const backend = await initBackend();
@@ -78,6 +92,34 @@ main(async () => {
     await evaluatePath(model, a, b, alphas, { test: data.test });
   });
 
+  // Conv-2 (the lottery ticket papers' small conv net) on MNIST, SGD with momentum, batch 60.
+  const conv = getModel("conv-2", [28, 28, 1], 10);
+  const hConv = { ...h, optimizer: "sgd" as const, lr: 0.01, momentum: 0.9 };
+  const convParams = toDevice(initParams(conv, 1));
+  let convState: TrainState = { step: 0, params: convParams, optimizer: freshOptimizer(hConv, convParams) };
+  const convSteps = 5;
+  const convRate = await timeIt(3, convSteps, async () => {
+    convState = await trainTo(convState, convState.step + convSteps, { model: conv, hparams: hConv, train: data.train, dataSeed: 1 });
+  });
+
+  // Aggregate training throughput of concurrent runs: one LeNet run per worker (worker start-up included).
+  const workers = workerCount();
+  const aggregateSteps = 1500;
+  const aggregateRate = await withFreshResults(async () => {
+    const t = performance.now();
+    const runs = Array.from({ length: workers }, (_, i) => ({ kind: "run" as const, config: { model: "lenet-300-100", data: { dataset: "mnist" }, train: lenetPaperTraining(aggregateSteps), initSeed: 100 + i, dataSeed: 0 } }));
+    await runTasks(runs, workers);
+    return (workers * aggregateSteps) / ((performance.now() - t) / 1000);
+  });
+
+  // A whole small experiment: the dense instability figure at its quick preset, from an empty cache,
+  // through the worker pool (as many workers as cores).
+  const experimentSeconds = await withFreshResults(async () => {
+    const t = performance.now();
+    await runFigure("lmc/dense-instability", "quick");
+    return (performance.now() - t) / 1000;
+  });
+
   const ref = reference();
   const row = (workload: string, unit: string, rate: number, key: string): Row => {
     const r = ref?.[`${key}/threads=1`]?.rate ?? null;
@@ -86,6 +128,9 @@ main(async () => {
   const rows = [
     row("LeNet-300-100 train step, batch 60, Adam", "steps/s", stepRate, "lenet-step"),
     row("LeNet-300-100 path evaluation, 30 points x 10k test", "points/s", evalRate, "lenet-path-eval"),
+    row("Conv-2 train step, batch 60, SGD momentum", "steps/s", convRate, "conv2-step"),
+    row(`LeNet-300-100 aggregate of ${workers} concurrent runs`, "steps/s", aggregateRate, "lenet-step"),
+    { workload: `dense instability figure, quick preset, ${workerCount()} workers`, backend: backend.name, unit: "seconds", rate: experimentSeconds, reference: null, referenceThreads: null, ratio: null },
   ];
 
   console.log(`backend ${backend.name} (${backend.source}), tfjs ${backend.tfjsVersion}; reference: ${ref ? `PyTorch ${(ref as unknown as { torch: string }).torch}, 1 thread` : "none"}`);

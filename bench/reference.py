@@ -65,6 +65,29 @@ def lenet_path_eval(points=30):
     return run, points
 
 
+def conv2():
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(64, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(14 * 14 * 64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10),
+    )
+
+
+def conv2_steps(n=5):
+    model = conv2()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(6000, 1, 28, 28)
+    y = torch.randint(0, 10, (6000,))
+
+    def run():
+        for i in range(n):
+            idx = torch.randint(0, 6000, (60,))
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+
+    return run, n
+
+
 def main():
     out = {}
     for threads in [int(t) for t in sys.argv[1:]] or [1]:
@@ -73,6 +96,8 @@ def main():
         out[f"lenet-step/threads={threads}"] = {"rate": timed(run, n, 5), "unit": "steps/s", "threads": threads}
         run, n = lenet_path_eval()
         out[f"lenet-path-eval/threads={threads}"] = {"rate": timed(run, n, 3, warmup=1), "unit": "points/s", "threads": threads}
+        run, n = conv2_steps()
+        out[f"conv2-step/threads={threads}"] = {"rate": timed(run, n, 5, warmup=1), "unit": "steps/s", "threads": threads}
     out["torch"] = torch.__version__
     print(json.dumps(out))
 
