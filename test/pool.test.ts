@@ -33,7 +33,7 @@ describe("the worker pool", () => {
     const good = tinyRun({ initSeed: 24 });
     const bad = tinyRun({ initSeed: 25 }, { lr: -1 });
     await expect(runTasks([{ kind: "run" as const, config: good }, { kind: "run" as const, config: bad, label: "bad lr" }], 2)).rejects.toThrow(
-      /1 of 2 tasks failed .*\n.*task 2 \(run "bad lr"\): learning rate -1 must be positive/,
+      /1 of 2 tasks failed \(task 2, run "bad lr"\): learning rate -1 must be positive/,
     );
     expect(readdirSync(runDir(good))).toContain("run.json");
   });

@@ -7,6 +7,7 @@ import { reportBody, reportHtml } from "../report/html";
 import { resultsDir } from "../store/paths";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
+import { DataConfig, loadDataset } from "../data/registry";
 
 export interface FigureRun extends FigureResult {
   id: string;
@@ -32,6 +33,9 @@ export async function runFigure(id: string, preset: string, overrides: Record<st
   const config = { ...(figure.presets[p] as object), ...overrides };
   const started = new Date();
   const backend = await initBackend();
+  // Check the data here, once, so a missing or corrupt file is one clear error rather than one per worker.
+  const data = (config as { data?: DataConfig }).data;
+  if (data) loadDataset(data);
   const result = await figure.run(config);
   const prov = provenance(id, p, config, backend, started);
   const outDir = figureDir(id, p);

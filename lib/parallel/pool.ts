@@ -62,7 +62,9 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
           const index = todo[next++];
           worker ??= spawnWorker();
           const w = worker;
-          const outcome = await new Promise<{ ok: true; result: unknown } | { ok: false; message: string; user: boolean; crashed?: boolean }>((resolve) => {
+          // One flat shape (not a union): tslab type-checks this file without strictNullChecks, where
+          // discriminated unions on a boolean do not narrow.
+          const outcome = await new Promise<{ ok: boolean; result?: unknown; message?: string; user?: boolean; crashed?: boolean }>((resolve) => {
             const onMessage = (m: { type: string; id?: number; result?: unknown; message?: string; user?: boolean; line?: string; final?: boolean }) => {
               if (m.type === "progress") show(lane, m.line!, Boolean(m.final));
               else if (m.id === index) {
@@ -90,8 +92,8 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
           });
           if (outcome.ok) results[index] = outcome.result as TaskResult<T>;
           else {
-            failures.push({ index, message: outcome.message, user: outcome.user });
-            if ("crashed" in outcome && outcome.crashed) worker = null; // replace it for the next task
+            failures.push({ index, message: outcome.message ?? "failed", user: Boolean(outcome.user) });
+            if (outcome.crashed) worker = null; // replace it for the next task
           }
         }
       } finally {
@@ -102,7 +104,10 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
   }
   if (failures.length) {
     const lines = failures.map((f) => `task ${f.index + 1} (${describe(tasks[f.index])}): ${f.message}`);
-    const message = `${failures.length} of ${tasks.length} tasks failed (the others finished and are cached):\n  ${lines.join("\n  ")}`;
+    const same = failures.every((f) => f.message === failures[0].message);
+    const message = same
+      ? `${failures.length} of ${tasks.length} tasks failed (${failures.slice(0, 3).map((f) => `task ${f.index + 1}, ${describe(tasks[f.index])}`).join("; ")}${failures.length > 3 ? "; ..." : ""}): ${failures[0].message}`
+      : `${failures.length} of ${tasks.length} tasks failed (the others finished and are cached):\n  ${lines.join("\n  ")}`;
     throw failures.every((f) => f.user) ? new UserError(message) : new Error(message);
   }
   return results as TaskResult<T>[];
