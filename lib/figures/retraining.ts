@@ -125,9 +125,10 @@ function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>
     upperfence: first.map((row) => pick(row).upperfence),
     marker: { color: color(i) },
   });
+  // Box whiskers span the 1st to 99th percentiles.
   const magnitudePlot = {
     id: "pruned-magnitudes",
-    title: `Magnitudes, in each level's trained weights, of the weights the next level prunes vs those it keeps (initialisation ${r.rows[0].initSeed}; 1st-99th percentile whiskers)`,
+    title: `|w| of the weights the next level prunes vs keeps (init ${r.rows[0].initSeed})`,
     data: [box("pruned next", (row) => row.pruned, 1), box("kept", (row) => row.kept, 0)],
     layout: { boxmode: "group", xaxis: { title: { text: "IMP level" } }, yaxis: { title: { text: "|w|" }, type: "log" } },
   };
@@ -146,8 +147,8 @@ function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>
   const last = rows[rows.length - 1];
   const findings = [
     `At ${last[1]} % density, IMP reaches ${last[2]} % while pruning the dense solution repeatedly without retraining gives ${last[3]} %.`,
-    `The weights each level prunes have a median magnitude ${rows.map((row) => (Number(row[4]) / Number(row[5])).toFixed(2)).join(", ")} times that of the weights kept (levels ${levels.join(", ")}): retraining leaves a set of new small weights for the next step to remove.`,
-    `The mask IMP keeps overlaps with one-shot pruning of the dense solution by ${rows.map((row) => row[6]).join(", ")} of its weights: retraining changes which weights are small.`,
+    `In each level's trained weights, the weights the next level prunes have a median magnitude ${rows.map((row) => (Number(row[4]) / Number(row[5])).toFixed(2)).join(", ")} times that of the weights it keeps (levels ${levels.join(", ")}).`,
+    `The mask IMP keeps overlaps with one-shot magnitude pruning of the dense solution by ${rows.map((row) => row[6]).join(", ")} of its weights (levels ${levels.join(", ")}); below 100 %, retraining has made other weights the small ones.`,
   ];
   return { data: { config: c, ...r }, plots: [accuracyPlot, magnitudePlot], tables: [table], findings };
 }
