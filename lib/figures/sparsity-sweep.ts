@@ -10,7 +10,7 @@ type Curve = { kind: SubnetworkKind; k: number | null; label: string };
 
 /** The three regimes of the LMC paper's sparsity sweep, decided at each density. */
 export function regime(randomMatches: boolean, impMatches: boolean): string {
-  if (randomMatches) return "random pruning matches";
+  if (randomMatches) return "a random baseline matches";
   if (impMatches) return "only IMP matches";
   return "nothing matches";
 }
