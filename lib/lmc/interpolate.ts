@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Params, HostParams, disposeParams, toDevice } from "../models/params";
 import { Model } from "../models/model";
 import { DeviceSplit, evaluate, Metrics } from "../train/evaluate";
+import { progress } from "../util/progress";
 
 /** alpha * a + (1 - alpha) * b, parameter by parameter (both must have the same names and shapes). */
 export function interpolate(a: Params, b: Params, alpha: number): Params {
@@ -28,8 +29,10 @@ export async function evaluatePath(
   const pb = toDevice(b);
   const out: Record<string, Metrics[]> = {};
   for (const name of Object.keys(splits)) out[name] = [];
+  const bar = progress("path", 0, alphas.length);
   try {
-    for (const alpha of alphas) {
+    for (const [i, alpha] of alphas.entries()) {
+      bar.update(i, { alpha });
       const p = alpha === 1 ? pa : alpha === 0 ? pb : interpolate(pa, pb, alpha);
       try {
         for (const [name, split] of Object.entries(splits)) out[name].push(await evaluate(model, p, split));
@@ -41,5 +44,6 @@ export async function evaluatePath(
     disposeParams(pa);
     disposeParams(pb);
   }
+  bar.done();
   return out;
 }
