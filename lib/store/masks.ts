@@ -11,7 +11,7 @@ import type { RunConfig } from "./run-config";
 
 // runs.ts needs masks and masks need trained runs: load runs.ts lazily, at call time, so the two modules
 // do not import each other at load time (tslab's module loader does not resolve import cycles).
-const runs = (): typeof import("./runs") => require("./runs");
+const runs = () => import("./runs");
 
 /** Masks are cached in results/masks/<hash of their spec>.safetensors (float32 0/1, same layout as weights). */
 function maskPath(spec: MaskSpec): string {
@@ -21,15 +21,16 @@ function maskPath(spec: MaskSpec): string {
 /** The mask a run starts from: the one before pruning `source`, i.e. `source`'s own mask, or all prunable weights. */
 export async function maskOf(config: RunConfig, exclude?: string[] | null): Promise<Mask> {
   if (config.mask) return ensureMask(config.mask);
-  const model = runs().modelFor(config);
+  const model = (await runs()).modelFor(config);
   return denseMask(model, prunableNames(model, exclude ?? undefined));
 }
 
 async function compute(spec: MaskSpec): Promise<Mask> {
   if (spec.kind === "magnitude") {
-    await runs().ensureRun(spec.source);
+    const { ensureRun, loadWeights } = await runs();
+    await ensureRun(spec.source);
     const current = await maskOf(spec.source, spec.exclude);
-    return magnitudePrune(runs().loadWeights(spec.source, spec.source.train.steps), current, spec.fraction, spec.scope);
+    return magnitudePrune(loadWeights(spec.source, spec.source.train.steps), current, spec.fraction, spec.scope);
   }
   return randomMaskLike(await ensureMask(spec.like), spec.seed, spec.mode);
 }
