@@ -9,9 +9,19 @@ import { resultsDir } from "./paths";
 import { CorruptFileError, readSafetensors, writeSafetensors } from "./safetensors";
 import type { RunConfig } from "./run-config";
 
-// runs.ts needs masks and masks need trained runs: load runs.ts lazily, at call time, so the two modules
-// do not import each other at load time (tslab's module loader does not resolve import cycles).
-const runs = () => import("./runs");
+// runs.ts needs masks and masks need trained runs. To keep the modules free of an import cycle (tslab's
+// module loader cannot resolve one), runs.ts hands its functions over when it loads.
+type RunStore = Pick<typeof import("./runs"), "ensureRun" | "loadWeights" | "modelFor">;
+let store: RunStore | null = null;
+
+export function provideRunStore(s: RunStore): void {
+  store = s;
+}
+
+async function runs(): Promise<RunStore> {
+  if (!store) throw new Error("lib/store/runs must be loaded before masks are computed");
+  return store;
+}
 
 /** Masks are cached in results/masks/<hash of their spec>.safetensors (float32 0/1, same layout as weights). */
 function maskPath(spec: MaskSpec): string {

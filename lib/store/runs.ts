@@ -14,7 +14,7 @@ import { freshOptimizer } from "../train/optimizer";
 import { TrainState, trainTo } from "../train/train";
 import { evaluate, Metrics } from "../train/evaluate";
 import { initBackend } from "../backend";
-import { ensureMask } from "./masks";
+import { ensureMask, provideRunStore } from "./masks";
 import { applyMask, denseMask, Mask, prunableNames } from "../prune/mask";
 import { perturb } from "../prune/perturb";
 import { withLock } from "./lock";
@@ -238,3 +238,5 @@ async function train(config: RunConfig, options: EnsureOptions, missing: number[
 }
 
 export { tf };
+
+provideRunStore({ ensureRun, loadWeights, modelFor });
