@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { DataConfig, loadDataset } from "./registry";
-import { Dataset, Split, exampleSize, takeFirst } from "./dataset";
+import { Dataset, Split, takeFirst } from "./dataset";
 import { DeviceSplit } from "../train/evaluate";
 import { canonicalJson } from "../util/hash";
 
@@ -43,4 +43,3 @@ export function trainEvalSplit(data: DeviceData, count: number | null): DeviceSp
   return memo[key];
 }
 
-export { exampleSize };

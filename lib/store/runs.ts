@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { RunConfig, runHash, startStep, validateRunConfig } from "./run-config";
 import { runsDir } from "./paths";
 import { CorruptFileError, readSafetensors, writeSafetensors } from "./safetensors";
@@ -237,6 +236,5 @@ async function train(config: RunConfig, options: EnsureOptions, missing: number[
   }
 }
 
-export { tf };
 
 provideRunStore({ ensureRun, loadWeights, modelFor });
