@@ -48,7 +48,7 @@ async function init(requested: string | undefined): Promise<BackendInfo> {
   for (const name of order) {
     if (name === "tensorflow" && !native) continue;
     if (await activate(name)) {
-      if (name === "wasm") registerWasmFastKernels();
+      if (name === "wasm") await registerWasmFastKernels();
       const source = name === "tensorflow" ? native! : name === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-cpu";
       return { name, source, tfjsVersion: tf.version.tfjs };
     }

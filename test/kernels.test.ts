@@ -3,11 +3,15 @@ import * as tf from "@tensorflow/tfjs";
 // Imported up front so that the stock wasm kernels can be recorded before lib/backend replaces some.
 import "@tensorflow/tfjs-backend-wasm";
 import { initBackend } from "../lib/backend";
+import { swapIsCheaper } from "../lib/kernels/matmul";
+import { OPTIMIZER_UPDATE } from "../lib/kernels/optimizer-update";
+import { applyUpdate, freshOptimizer } from "../lib/train/optimizer";
+import { TrainHparams } from "../lib/train/hparams";
 
 // These kernels exist only for wasm: test them there whatever backend the other test files use.
 process.env.LOTTERY_BACKEND = "wasm";
 
-const REGISTERED = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad"];
+const REGISTERED = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", OPTIMIZER_UPDATE];
 // Every backend with kernels in this process but wasm (@tensorflow/tfjs registers cpu's and webgl's).
 const OTHERS = ["cpu", "webgl"];
 const kernelsBefore = new Map([...OTHERS, "wasm"].map((b) => [b, tf.getKernelsForBackend(b)]));
@@ -203,21 +207,81 @@ describe("wasm training kernels", () => {
     });
   });
 
+  it("swap a small left operand's product with a large right one, and only that", () => {
+    expect(swapIsCheaper({ m: 60, k: 784, n: 300 }, false, false)).toBe(true); // a batch times fresh weights
+    expect(swapIsCheaper({ m: 60, k: 100, n: 300 }, false, true)).toBe(true); // the gradient through them
+    expect(swapIsCheaper({ m: 784, k: 60, n: 300 }, true, false)).toBe(false); // the weight gradient
+    expect(swapIsCheaper({ m: 5000, k: 784, n: 300 }, false, false)).toBe(false); // evaluation
+  });
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])("swapped products match cpu (transposeA %s, transposeB %s)", async (transposeA, transposeB) => {
+    expect(swapIsCheaper({ m: 6, k: 70, n: 90 }, transposeA, transposeB)).toBe(true);
+    await expectSameOnCpuAndWasm(() => {
+      const a = values(transposeA ? [70, 6] : [6, 70], 1);
+      const b = values(transposeB ? [90, 70] : [70, 90], 2);
+      const a3 = values(transposeA ? [1, 70, 6] : [1, 6, 70], 3);
+      const b3 = values(transposeB ? [1, 90, 70] : [1, 70, 90], 4);
+      return [tf.matMul(a, b, transposeA, transposeB), tf.matMul(a3, b3, transposeA, transposeB)];
+    });
+  });
+
+  const UPDATE_CASES: [string, Partial<TrainHparams>, boolean][] = [
+    ["adam", { optimizer: "adam", weightDecay: 0 }, false],
+    ["adam, weight decay and mask", { optimizer: "adam", weightDecay: 1e-3 }, true],
+    ["sgd", { optimizer: "sgd", momentum: 0, weightDecay: 0 }, false],
+    ["sgd with momentum, weight decay and mask", { optimizer: "sgd", momentum: 0.9, weightDecay: 5e-4 }, true],
+  ];
+
+  it.each(UPDATE_CASES)("the fused optimizer update gives the tensor form's numbers bit for bit: %s", (_, hp, masked) => {
+    const h = hp as TrainHparams;
+    // 91 values: SIMD lanes and a scalar tail. Several updates, so that slots and bias corrections evolve.
+    const p0 = values([7, 13], 1);
+    const mask = masked ? tf.cast(tf.greater(values([7, 13], 2), 0), "float32") : undefined;
+    const run = (fused: boolean) =>
+      tf.tidy(() => {
+        let p = mask ? tf.mul(p0, mask) : p0;
+        let slots = freshOptimizer(h, { w: p }).slots;
+        for (let t = 1; t <= 4; t++) {
+          const next: Record<string, tf.Tensor> = {};
+          p = applyUpdate(h, { name: "w", p, grad: values([7, 13], 10 + t), mask }, 0.01 * t, t, slots, next, fused);
+          slots = next;
+        }
+        return [p, ...Object.values(slots)].map((x) => x.dataSync() as Float32Array);
+      });
+    const [fused, tensor] = [run(true), run(false)];
+    expect(fused.length).toBe(h.optimizer === "adam" ? 3 : h.momentum > 0 ? 2 : 1);
+    fused.forEach((x, i) => expect(Array.from(x)).toEqual(Array.from(tensor[i])));
+    if (mask) {
+      const m = mask.dataSync();
+      expect(Array.from(fused[0]).every((x, i) => m[i] === 1 || x === 0)).toBe(true);
+    }
+    tf.dispose([p0, ...(mask ? [mask] : [])]);
+  });
+
   it("free their intermediates", () => {
     const c = CONV_CASES[3];
     const { x, filter, dy } = convTensors(c, 1);
     const a = values([5, 7], 2);
     const pool = poolTensors(POOL_CASES[1], 3);
+    // Products that take the swapped route.
+    const [small, wide, wideT] = [values([2, 40], 4), values([40, 50], 5), values([50, 40], 6)];
     const before = wasmDataIds();
     const outs = [
       tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: "NHWC", filterShape: c.filter } as never),
       tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, { strides: c.strides, pad: c.pad, dataFormat: "NHWC", inputShape: c.x } as never),
       tf.matMul(a, a, true, false),
       tf.fused.matMul({ a, b: a, transposeB: true }),
+      tf.matMul(small, wide),
+      tf.matMul(small, wideT, false, true),
       tf.engine().runKernel("MaxPoolGrad", { dy: pool.dy, input: pool.x, output: pool.output }, pool.attrs as never),
     ] as tf.Tensor[];
     expect(wasmDataIds()).toBe(before + outs.length);
-    tf.dispose([...outs, x, filter, dy, a, pool.x, pool.output, pool.dy]);
+    tf.dispose([...outs, x, filter, dy, a, pool.x, pool.output, pool.dy, small, wide, wideT]);
   });
 
   it("tf.grads through a small conv net matches cpu", async () => {

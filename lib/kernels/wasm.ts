@@ -3,24 +3,28 @@ import { untransposedMatMul } from "./matmul";
 import { conv2DBackpropFilter } from "./conv-backprop-filter";
 import { fastConv2DBackpropInput } from "./conv-backprop-input";
 import { maxPoolGrad } from "./max-pool-grad";
+import { OPTIMIZER_UPDATE, optimizerUpdate } from "./optimizer-update";
+import { loadUpdateModule } from "./update-wasm";
 import { KernelFunc } from "./wasm-ops";
 
 let registered = false;
 
 /**
  * Faster (and missing, or wrong) training kernels for the WebAssembly backend: matrix products with
- * transposed operands and both conv gradients, built on its XNNPACK-backed kernels, and max pooling's
- * gradient, a loop over the heap. This is the one place that registers them; it touches only "wasm",
- * and only once.
+ * transposed operands and both conv gradients, built on its XNNPACK-backed kernels, max pooling's
+ * gradient, a loop over the heap, and the project's fused optimizer update. This is the one place that
+ * registers them; it touches only "wasm", and only once.
  */
-export function registerWasmFastKernels(): void {
+export async function registerWasmFastKernels(): Promise<void> {
   if (registered) return;
   registered = true;
+  const update = await loadUpdateModule();
   wrap("BatchMatMul", untransposedMatMul);
   wrap("_FusedMatMul", untransposedMatMul);
   wrap("Conv2DBackpropInput", fastConv2DBackpropInput);
   add("Conv2DBackpropFilter", conv2DBackpropFilter);
   replace("MaxPoolGrad", maxPoolGrad);
+  add(OPTIMIZER_UPDATE, optimizerUpdate(update));
 }
 
 /** Re-registers a wasm kernel with its kernel function wrapped; the original's setup has already run. */

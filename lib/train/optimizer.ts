@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { TrainHparams } from "./hparams";
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, OPTIMIZER_UPDATE, OptimizerUpdateAttrs } from "../kernels/optimizer-update";
+
+type UpdateScalars = Omit<OptimizerUpdateAttrs, "rule">;
 
 /**
  * SGD with momentum and Adam, as pure updates over named tensors (PyTorch conventions: weight decay is
@@ -24,39 +27,65 @@ export function freshOptimizer(h: TrainHparams, params: Record<string, tf.Tensor
   return { t: 0, slots };
 }
 
-const ADAM_BETA1 = 0.9;
-const ADAM_BETA2 = 0.999;
-const ADAM_EPS = 1e-8;
+/** One parameter's update: its values, gradient and (when pruned) 0/1 mask. */
+export interface UpdateInputs {
+  name: string;
+  p: tf.Tensor;
+  grad: tf.Tensor;
+  mask?: tf.Tensor;
+}
 
 /**
- * One update of parameter `name`; returns the new parameter and writes new slots into `next`.
- * Must run inside tf.tidy; `t` is the 1-based count of this update.
+ * One update of a parameter; returns the new parameter (exactly zero where masked) and writes its new
+ * slots into `next`. Must run inside tf.tidy; `t` is the 1-based count of this update. Where the backend
+ * has the project's fused kernel (wasm) it runs as one pass; elsewhere as tensor ops, with the same numbers.
  */
 export function applyUpdate(
   h: TrainHparams,
-  name: string,
-  p: tf.Tensor,
-  grad: tf.Tensor,
-  lr: tf.Scalar,
+  u: UpdateInputs,
+  lr: number,
   t: number,
   slots: Record<string, tf.Tensor>,
   next: Record<string, tf.Tensor>,
+  fused = tf.getKernel(OPTIMIZER_UPDATE, tf.getBackend()) !== undefined,
 ): tf.Tensor {
-  const g = h.weightDecay > 0 ? tf.add(grad, tf.mul(p, h.weightDecay)) : grad;
+  const s: UpdateScalars = {
+    lr,
+    weightDecay: h.weightDecay,
+    momentum: h.momentum,
+    correction1: 1 - ADAM_BETA1 ** t,
+    correction2: 1 - ADAM_BETA2 ** t,
+  };
+  const names = slotNames(h);
+  const held = names.map((slot) => slots[`${slot}/${u.name}`]);
+  const [p, ...updated] = fused ? fusedUpdate(h, u, held, s) : tensorUpdate(h, u, held, s);
+  names.forEach((slot, i) => (next[`${slot}/${u.name}`] = updated[i]));
+  return p;
+}
+
+function fusedUpdate(h: TrainHparams, u: UpdateInputs, [m, v]: tf.Tensor[], s: UpdateScalars): tf.Tensor[] {
+  const attrs: OptimizerUpdateAttrs = { ...s, rule: h.optimizer === "adam" ? "adam" : "sgd" };
+  const inputs = { p: u.p, grad: u.grad, ...(u.mask && { mask: u.mask }), ...(m && { m }), ...(v && { v }) };
+  return tf.engine().runKernel(OPTIMIZER_UPDATE, inputs, attrs as never) as unknown as tf.Tensor[];
+}
+
+/** The update as tfjs ops; `kernels/update-wasm.ts` repeats these op for op. Returns the parameter, then the slots. */
+function tensorUpdate(h: TrainHparams, u: UpdateInputs, [m, v]: tf.Tensor[], s: UpdateScalars): tf.Tensor[] {
+  const masked = u.mask ? tf.mul(u.grad, u.mask) : u.grad;
+  const g = h.weightDecay > 0 ? tf.add(masked, tf.mul(u.p, h.weightDecay)) : masked;
+  const finish = (step: tf.Tensor) => {
+    const next = tf.sub(u.p, tf.mul(s.lr, step));
+    return u.mask ? tf.mul(next, u.mask) : next;
+  };
   if (h.optimizer === "adam") {
-    const m = tf.add(tf.mul(slots[`m/${name}`], ADAM_BETA1), tf.mul(g, 1 - ADAM_BETA1));
-    const v = tf.add(tf.mul(slots[`v/${name}`], ADAM_BETA2), tf.mul(tf.square(g), 1 - ADAM_BETA2));
-    next[`m/${name}`] = m;
-    next[`v/${name}`] = v;
-    const c1 = 1 - ADAM_BETA1 ** t;
-    const c2 = 1 - ADAM_BETA2 ** t;
-    const denom = tf.add(tf.sqrt(tf.div(v, c2)), ADAM_EPS);
-    return tf.sub(p, tf.mul(lr, tf.div(tf.div(m, c1), denom)));
+    const m1 = tf.add(tf.mul(m, ADAM_BETA1), tf.mul(g, 1 - ADAM_BETA1));
+    const v1 = tf.add(tf.mul(v, ADAM_BETA2), tf.mul(tf.square(g), 1 - ADAM_BETA2));
+    const denom = tf.add(tf.sqrt(tf.div(v1, s.correction2)), ADAM_EPS);
+    return [finish(tf.div(tf.div(m1, s.correction1), denom)), m1, v1];
   }
   if (h.momentum > 0) {
-    const buf = tf.add(tf.mul(slots[`m/${name}`], h.momentum), g);
-    next[`m/${name}`] = buf;
-    return tf.sub(p, tf.mul(lr, buf));
+    const buf = tf.add(tf.mul(m, h.momentum), g);
+    return [finish(buf), buf];
   }
-  return tf.sub(p, tf.mul(lr, g));
+  return [finish(g)];
 }

@@ -70,16 +70,6 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
   let lossSum: tf.Scalar = tf.scalar(0);
   let lossCount = 0;
   let lastLoss = NaN;
-  const lrCache = new Map<number, tf.Scalar>();
-  const lrTensor = (step: number) => {
-    const lr = learningRate(h, step);
-    let t = lrCache.get(lr);
-    if (!t) {
-      t = tf.scalar(lr);
-      lrCache.set(lr, t);
-    }
-    return t;
-  };
   try {
     while (state.step < toStep) {
       if (o.signal?.aborted) throw new Error(`training interrupted at step ${state.step}`);
@@ -91,7 +81,7 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
         order = hostBatches ? null : tf.tensor1d(hostOrder, "int32");
         epoch = e;
       }
-      const lr = lrTensor(step);
+      const lr = learningRate(h, step);
       const t = state.optimizer.t + 1;
       const result = tf.tidy(() => {
         const { xb, yb } = batch((step % perEpoch) * h.batchSize);
@@ -103,10 +93,8 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
         const params: Params = {};
         const slots: Record<string, tf.Tensor> = {};
         names.forEach((n, i) => {
-          const m = mask?.[n];
-          const g = m ? tf.mul(grads[i], m) : grads[i];
-          const updated = applyUpdate(h, n, state.params[n], g, lr, t, state.optimizer.slots, slots);
-          params[n] = m ? tf.mul(updated, m) : updated;
+          const u = { name: n, p: state.params[n], grad: grads[i], mask: mask?.[n] };
+          params[n] = applyUpdate(h, u, lr, t, state.optimizer.slots, slots);
         });
         return { params, slots, loss: tf.add(lossSum, value) as tf.Scalar };
       });
@@ -115,11 +103,6 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
       lossSum.dispose();
       state = { step: step + 1, params: result.params, optimizer: { t, slots: result.slots } };
       lossSum = result.loss;
-      if (lrCache.size > 64) {
-        // During warm-up every step has its own rate: release them rather than hoard.
-        for (const t of lrCache.values()) t.dispose();
-        lrCache.clear();
-      }
       lossCount++;
       if (state.step % 100 === 0 || state.step === toStep) {
         lastLoss = (await lossSum.data())[0] / lossCount;
@@ -133,7 +116,6 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
   } finally {
     order?.dispose();
     lossSum.dispose();
-    for (const t of lrCache.values()) t.dispose();
   }
   bar.done({ loss: lastLoss });
   return state;
