@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import wabtModule from "wabt";
 
 /**
  * The optimizer updates as a small WebAssembly module of our own, sharing the wasm backend's memory so
@@ -122,7 +123,7 @@ let compiled: Promise<object> | null = null;
 
 async function compile(): Promise<object> {
   // wabt is an Emscripten module; its factory resolves to the assembler.
-  const wabt = await (await import("wabt")).default();
+  const wabt = await wabtModule();
   const parsed = wabt.parseWat("optimizer-update.wat", SOURCE, { simd: true });
   try {
     return new wasmApi.Module(parsed.toBinary({}).buffer);
