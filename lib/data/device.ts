@@ -34,12 +34,16 @@ export function deviceData(config: DataConfig): DeviceData {
   return d;
 }
 
+/** Evaluation subsets already uploaded, per data set and size. */
+const evalSubsets = new WeakMap<DeviceData, Map<number, DeviceSplit>>();
+
 /** A fixed evaluation subset of the training split: its first `count` examples (all when null). */
 export function trainEvalSplit(data: DeviceData, count: number | null): DeviceSplit {
-  const key = `train-eval:${count}`;
-  const memo = data as DeviceData & Record<string, DeviceSplit>;
   if (count == null || count >= data.train.count) return data.train;
-  if (!memo[key]) memo[key] = upload(takeFirst(data.dataset.train, count, "training evaluation subset"), data.dataset.shape);
-  return memo[key];
+  let subsets = evalSubsets.get(data);
+  if (!subsets) evalSubsets.set(data, (subsets = new Map()));
+  let split = subsets.get(count);
+  if (!split) subsets.set(count, (split = upload(takeFirst(data.dataset.train, count, "training evaluation subset"), data.dataset.shape)));
+  return split;
 }
 

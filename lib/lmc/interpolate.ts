@@ -29,7 +29,7 @@ export async function evaluatePath(
   const pb = toDevice(b);
   const out: Record<string, Metrics[]> = {};
   for (const name of Object.keys(splits)) out[name] = [];
-  const bar = progress("path", 0, alphas.length);
+  const bar = progress("path", 0, alphas.length, "point");
   try {
     for (const [i, alpha] of alphas.entries()) {
       bar.update(i, { alpha });

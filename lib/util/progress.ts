@@ -43,14 +43,15 @@ function formatInfo(info: Record<string, number | string> | undefined): string {
     .join("");
 }
 
-export function progress(label: string, from: number, to: number, intervalMs = process.stderr.isTTY ? 250 : 10000): Progress {
+/** `unit` names what is counted: training steps, or e.g. the points of an interpolation path. */
+export function progress(label: string, from: number, to: number, unit = "step", intervalMs = process.stderr.isTTY ? 250 : 10000): Progress {
   const started = Date.now();
   let last = 0;
   const line = (step: number, info?: Record<string, number | string>) => {
     const elapsed = (Date.now() - started) / 1000;
     const rate = (step - from) / Math.max(elapsed, 1e-9);
     const eta = (to - step) / rate;
-    return `${label} step ${step}/${to}${formatInfo(info)} ${rate.toFixed(1)} it/s ETA ${formatDuration(eta)}`;
+    return `${label} ${unit} ${step}/${to}${formatInfo(info)} ${rate.toFixed(1)} ${unit}s/s ETA ${formatDuration(eta)}`;
   };
   return {
     update(step, info) {
@@ -63,7 +64,7 @@ export function progress(label: string, from: number, to: number, intervalMs = p
     done(info) {
       if (quiet) return;
       const elapsed = (Date.now() - started) / 1000;
-      sink(`${label} done ${to - from} steps in ${formatDuration(elapsed)}${formatInfo(info)}`, true);
+      sink(`${label} done ${to - from} ${unit}s in ${formatDuration(elapsed)}${formatInfo(info)}`, true);
     },
   };
 }
