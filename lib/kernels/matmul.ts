@@ -26,6 +26,8 @@ export function untransposedMatMul(original: KernelFunc): KernelFunc {
       // Spread inputs: _FusedMatMul also carries bias and prelu weights.
       original({ inputs: { ...inputs, a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } } as never) as Info;
     const dims = productDims(inputs.a, inputs.b, transposeA, transposeB);
+    // Operands materialised here (transposes), as opposed to the caller's, which are not ours to free.
+    const made = (...ts: Info[]) => ts.filter((t) => t !== inputs.a && t !== inputs.b);
     const unfused = !inputs.bias && !inputs.preluActivationWeights && (attrs.activation ?? "linear") === "linear";
     if (dims && unfused && swapIsCheaper(dims, transposeA, transposeB)) {
       // B^T A^T: op(B)^T is B itself when B was to be transposed, likewise for A.
@@ -33,15 +35,14 @@ export function untransposedMatMul(original: KernelFunc): KernelFunc {
       const right = transposeA ? inputs.a : swapLastTwo(backend, inputs.a);
       const outT = plain(left, right);
       const out = swapLastTwo(backend, outT);
-      free(backend, outT, ...[left, right].filter((t) => t !== inputs.a && t !== inputs.b));
+      free(backend, outT, ...made(left, right));
       return out;
     }
     if (!transposeA && !transposeB) return original(args);
     const a = transposeA ? swapLastTwo(backend, inputs.a) : inputs.a;
     const b = transposeB ? swapLastTwo(backend, inputs.b) : inputs.b;
     const out = plain(a, b);
-    if (a !== inputs.a) free(backend, a);
-    if (b !== inputs.b) free(backend, b);
+    free(backend, ...made(a, b));
     return out;
   };
 }
