@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { cpus, platform, arch } from "node:os";
 import { REPO_ROOT } from "../store/paths";
 import { BackendInfo } from "../backend";
@@ -27,6 +27,14 @@ function git(args: string[]): string | null {
   } catch {
     return null;
   }
+}
+
+/** The command that ran, with paths relative to the repository so that provenance names no machine's folders. */
+function commandLine(): string {
+  return process.argv
+    .slice(1)
+    .map((a) => (isAbsolute(a) ? relative(REPO_ROOT, a) || "." : a))
+    .join(" ");
 }
 
 export function provenance(
@@ -62,6 +70,6 @@ export function provenance(
     machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, platform: `${platform()}-${arch()}` },
     startedAt: started.toISOString(),
     wallSeconds: (Date.now() - started.getTime()) / 1000,
-    command: process.argv.slice(1).join(" "),
+    command: commandLine(),
   };
 }
