@@ -12,14 +12,21 @@ import { hessianTopEigenvalue } from "./hessian";
 
 /**
  * Flatness at the end of an IMP level and the cost of the next pruning step (Paul et al. 2023): the
- * top Hessian eigenvalue lambda_max of the training loss over the unpruned weights, the norm of the
+ * top Hessian eigenvalue lambda_max of the training loss over the unpruned weights (Lanczos), the norm of the
  * weights the next level prunes, the second-order estimate of the loss rise 0.5 lambda_max |delta|^2
  * (an upper estimate along the worst direction), and the actual rise.
  */
 export interface LevelFlatness {
+  /** The top eigenvalue (Lanczos' top Ritz value). */
   lambdaMax: number;
+  /** Its residual |H y - lambda y|: some eigenvalue lies within it. */
+  residual: number;
+  /** Whether the residual is within `tol` of |lambdaMax|; unconverged values are reported, never averaged into a headline. */
   converged: boolean;
   iterations: number;
+  /** The smallest Ritz value (negative where the loss curves down somewhere) and its residual. */
+  lambdaMin: number;
+  residualMin: number;
   prunedNorm: number;
   predictedRise: number;
   lossBefore: number;
@@ -31,7 +38,11 @@ export interface FlatnessOptions {
   /** Training examples the loss and its Hessian are computed on (the first n). */
   subset: number;
   maxIterations: number;
+  /** Convergence: residual at most tol |lambda_max|. */
+  tol: number;
   seed: number;
+  /** Names the eigen-solver in the cache key, so values from the earlier power iteration are never reused. */
+  method: "lanczos";
 }
 
 const flatnessKey = (level: RunConfig, next: RunConfig, o: FlatnessOptions) => ({ level: runHash(level), next: runHash(next), ...o });
@@ -48,7 +59,7 @@ export async function levelFlatness(level: RunConfig, next: RunConfig, o: Flatne
     const weights = loadWeights(level, level.train.steps);
     const current = await maskOf(level);
     const nextMask = await ensureMask(next.mask!);
-    const eig = await hessianTopEigenvalue(model, split, weights, { mask: current, seed: o.seed, maxIterations: o.maxIterations, tol: 1e-3 });
+    const eig = await hessianTopEigenvalue(model, split, weights, { mask: current, seed: o.seed, maxIterations: o.maxIterations, tol: o.tol });
     const removed: HostParams = {};
     for (const [name, t] of Object.entries(nextMask)) removed[name] = { shape: t.shape, data: t.data.map((m, i) => (current[name].data[i] === 1 && m === 0 ? 1 : 0)) };
     const prunedNorm = l2Norm(weights, Object.keys(removed), removed);
@@ -64,8 +75,11 @@ export async function levelFlatness(level: RunConfig, next: RunConfig, o: Flatne
     const lossAfter = await loss(applyMask(weights, nextMask));
     return {
       lambdaMax: eig.lambda,
+      residual: eig.residual,
       converged: eig.converged,
       iterations: eig.iterations,
+      lambdaMin: eig.lambdaMin,
+      residualMin: eig.residualMin,
       prunedNorm,
       predictedRise: 0.5 * eig.lambda * prunedNorm ** 2,
       lossBefore,

@@ -4,37 +4,19 @@ import { HostParams, Params, disposeParams, toDevice } from "../models/params";
 import { crossEntropy } from "../train/loss";
 import { DeviceSplit } from "../train/evaluate";
 import { fillNormal, rng } from "../util/rng";
+import { Vector, dot, norm, scale } from "./vectors";
+import { LanczosResult, lanczosTop } from "./lanczos";
 
 /**
- * The largest eigenvalue of the Hessian of the training loss, by power iteration on Hessian-vector
- * products. tfjs' second derivatives are not reliable across ops (double backprop through softmax fails
+ * The largest eigenvalue of the Hessian of the training loss, by Lanczos on Hessian-vector products
+ * (power iteration is kept for comparison: it finds the eigenvalue of largest magnitude). tfjs' second derivatives are not reliable across ops (double backprop through softmax fails
  * or is wrong), so H v is a central finite difference of gradients:
  *   H v ~ (g(w + eps v) - g(w - eps v)) / (2 eps),
  * exact for a quadratic, with error O(eps^2 |third derivative|) otherwise (plus float32 rounding of
  * order 1e-7 |g| / eps; eps = 1e-3 balances the two for unit-norm v). Directions are restricted to the
  * unpruned weights: v is zero wherever the mask prunes.
  */
-export type Vector = HostParams;
-
-export function dot(a: Vector, b: Vector): number {
-  let s = 0;
-  for (const name of Object.keys(a)) {
-    const x = a[name].data;
-    const y = b[name].data;
-    for (let i = 0; i < x.length; i++) s += x[i] * y[i];
-  }
-  return s;
-}
-
-export function scale(a: Vector, c: number): Vector {
-  const out: Vector = {};
-  for (const [name, t] of Object.entries(a)) out[name] = { shape: t.shape, data: t.data.map((v) => v * c) };
-  return out;
-}
-
-export function norm(a: Vector): number {
-  return Math.sqrt(dot(a, a));
-}
+export { Vector, dot, scale, norm } from "./vectors";
 
 /** A random unit direction over the unpruned weights. */
 export function randomDirection(like: HostParams, seed: number, mask?: HostParams): Vector {
@@ -111,7 +93,8 @@ export interface EigenResult {
 }
 
 /**
- * Power iteration for the eigenvalue of largest magnitude of the linear map `apply` (here H v):
+ * Power iteration for the eigenvalue of largest *magnitude* (not the top one when a negative eigenvalue
+ * is larger in magnitude) of the linear map `apply` (here H v):
  * v <- H v / |H v|, lambda = v . H v, until lambda changes by less than `tol` relative.
  */
 export async function powerIteration(apply: (v: Vector) => Promise<Vector>, start: Vector, maxIterations = 50, tol = 1e-3): Promise<EigenResult> {
@@ -129,14 +112,17 @@ export async function powerIteration(apply: (v: Vector) => Promise<Vector>, star
   return { lambda: history[history.length - 1], iterations: maxIterations, converged: false, history };
 }
 
-/** lambda_max of the training loss's Hessian at `w`, over the unpruned weights. */
+/**
+ * lambda_max of the training loss's Hessian at `w`, over the unpruned weights: the top Ritz value of
+ * Lanczos (`tol` bounds the residual relative to it), with the smallest Ritz value beside it.
+ */
 export async function hessianTopEigenvalue(
   model: Model,
   split: DeviceSplit,
   w: HostParams,
   options: { mask?: HostParams; seed?: number; eps?: number; maxIterations?: number; tol?: number } = {},
-): Promise<EigenResult> {
+): Promise<LanczosResult> {
   const gradient = lossGradient(model, split);
   const start = randomDirection(w, options.seed ?? 0, options.mask);
-  return powerIteration((v) => hvp(gradient, w, v, options.eps, options.mask), start, options.maxIterations, options.tol);
+  return lanczosTop((v) => hvp(gradient, w, v, options.eps, options.mask), start, options.maxIterations, options.tol);
 }

@@ -18,7 +18,10 @@ export interface FlatnessConfig extends Omit<SparseSetup, "fraction"> {
   targetDensity: number;
   /** Examples of the training set the Hessian is computed on. */
   hessianSubset: number;
+  /** Lanczos iterations at most (one Hessian-vector product, i.e. two gradients, each). */
   hessianIterations: number;
+  /** Converged when the top Ritz pair's residual is at most this times |lambda_max|. */
+  hessianTol: number;
 }
 
 interface Cell extends LevelFlatness {
@@ -38,7 +41,7 @@ export async function runFlatness(c: FlatnessConfig) {
   await runTasks(c.fractions.flatMap((f) => c.initSeeds.map((s) => ({ kind: "run" as const, config: impLevel(spec(f, s), levels(f)), label: `IMP chain ${f}` }))));
   const cells = c.fractions.flatMap((fraction) => c.initSeeds.flatMap((initSeed) => Array.from({ length: levels(fraction) }, (_, level) => ({ fraction, initSeed, level }))));
   const pairOf = (x: (typeof cells)[number]) => [impLevel(spec(x.fraction, x.initSeed), x.level), impLevel(spec(x.fraction, x.initSeed), x.level + 1)] as const;
-  const options = { subset: c.hessianSubset, maxIterations: c.hessianIterations, seed: 0 };
+  const options = { subset: c.hessianSubset, maxIterations: c.hessianIterations, tol: c.hessianTol, seed: 0, method: "lanczos" as const };
   const flat = await runTasks(cells.map((x) => ({ kind: "flatness" as const, level: pairOf(x)[0], next: pairOf(x)[1], options })));
   const alphas = evenAlphas(c.alphas);
   const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: pairOf(x)[0], b: pairOf(x)[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, mask: pairOf(x)[1].mask } })));
@@ -111,9 +114,9 @@ const { fraction: _q, ...quickSetup } = UNMASKING_SETUP.quick;
 const { fraction: _c, ...cpuSetup } = UNMASKING_SETUP.cpu;
 const { fraction: _p, ...paperSetup } = UNMASKING_SETUP.paper;
 const presets: Record<Preset, FlatnessConfig> = {
-  quick: { ...quickSetup, rewindStep: 0, fractions: [0.5, 0.8], targetDensity: 0.2, hessianSubset: 500, hessianIterations: 10 },
-  cpu: { ...cpuSetup, rewindStep: 0, fractions: [0.2, 0.4, 0.6, 0.8], targetDensity: 0.036, hessianSubset: 2000, hessianIterations: 30 },
-  paper: { ...paperSetup, rewindStep: 0, fractions: [0.2, 0.4, 0.6, 0.8], targetDensity: 0.036, hessianSubset: 10000, hessianIterations: 100 },
+  quick: { ...quickSetup, rewindStep: 0, fractions: [0.5, 0.8], targetDensity: 0.2, hessianSubset: 500, hessianIterations: 20, hessianTol: 1e-2 },
+  cpu: { ...cpuSetup, rewindStep: 0, fractions: [0.2, 0.4, 0.6, 0.8], targetDensity: 0.036, hessianSubset: 2000, hessianIterations: 50, hessianTol: 1e-2 },
+  paper: { ...paperSetup, rewindStep: 0, fractions: [0.2, 0.4, 0.6, 0.8], targetDensity: 0.036, hessianSubset: 10000, hessianIterations: 100, hessianTol: 1e-3 },
 };
 
 export const flatness = defineFigure<FlatnessConfig>({
