@@ -3,15 +3,20 @@ import { relative } from "node:path";
 import { main } from "../lib/cli";
 import { FIGURES } from "../lib/figures/registry";
 import { PRESETS } from "../lib/figures/figure";
-import { runFigure } from "../lib/figures/run-figure";
+import { renderFigure, runFigure } from "../lib/figures/run-figure";
 import { UserError } from "../lib/util/errors";
 import { formatDuration } from "../lib/util/progress";
 
-const USAGE = `usage: npm run figure -- <figure-id> [--preset quick|cpu|paper]
+const USAGE = `usage: npm run figure -- <figure-id> [--preset quick|cpu|paper] [--overwrite | --render-only]
        npm run figure -- --list
 
 Reproduces a figure headless and writes results/figures/<figure-id>/<preset>/
 (data.json, report.html, provenance.json). Trained runs are cached in results/runs/.
+  --preset       quick (the default: a smoke size, not a result), cpu (the committed results) or paper
+  --overwrite    replace committed results written at another commit (refused without it)
+  --render-only  re-render report.html and the findings from the existing data.json with the current
+                 code; the data and the commit that computed it are kept, provenance.json adds the
+                 commit that rendered the report
 Environment: LOTTERY_BACKEND=tensorflow|wasm|cpu forces a backend; LOTTERY_RESULTS moves results/.`;
 
 main(async () => {
@@ -19,7 +24,7 @@ main(async () => {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { preset: { type: "string", short: "p", default: "quick" }, list: { type: "boolean", short: "l" }, help: { type: "boolean", short: "h" } },
+      options: { preset: { type: "string", short: "p", default: "quick" }, list: { type: "boolean", short: "l" }, overwrite: { type: "boolean" }, "render-only": { type: "boolean" }, help: { type: "boolean", short: "h" } },
     });
   } catch (e) {
     throw new UserError(`${(e as Error).message.split("\n")[0]}. Run \`npm run figure -- --help\` for usage.`);
@@ -36,7 +41,9 @@ main(async () => {
   if (positionals.length !== 1) throw new UserError(`expected one figure id, got ${positionals.length}. Run \`npm run figure -- --list\` to see the figures.`);
   if (!(PRESETS as readonly string[]).includes(values.preset!)) throw new UserError(`unknown preset "${values.preset}"; use one of: ${PRESETS.join(", ")}.`);
   const started = Date.now();
-  const run = await runFigure(positionals[0], values.preset!);
+  if (values.overwrite && values["render-only"]) throw new UserError("--render-only keeps data.json as it is; it cannot be combined with --overwrite.");
+  const run = values["render-only"] ? renderFigure(positionals[0], values.preset!) : await runFigure(positionals[0], values.preset!, { overwrite: values.overwrite });
   for (const f of run.findings) console.log(`- ${f}`);
-  console.log(`wrote ${relative(process.cwd(), run.outDir)}/ (report.html, data.json, provenance.json) in ${formatDuration((Date.now() - started) / 1000)} on ${run.provenance.backend.name}`);
+  const wrote = values["render-only"] ? "report.html, provenance.json; data.json kept" : "report.html, data.json, provenance.json";
+  console.log(`wrote ${relative(process.cwd(), run.outDir)}/ (${wrote}) in ${formatDuration((Date.now() - started) / 1000)} on ${run.provenance.backend.name}`);
 });

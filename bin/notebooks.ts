@@ -17,11 +17,15 @@ export function notebook(f: Figure): unknown {
   return {
     cells: [
       markdown(`# ${f.title}\n\n*${f.source}.*\n\n**Method.** ${f.method}\n\n**The paper finds:** ${f.claim}\n\n` +
-        "Set `LOTTERY_PRESET` (`quick`, `cpu`, `paper`) before starting the kernel, or edit the preset below. " +
-        "Trained runs are cached in `results/runs/`, so re-running reuses them; the same figure runs headless with " +
-        `\`npm run figure -- ${f.id} --preset cpu\`.`),
-      code(`import * as tslab from "tslab";\nimport { runFigure, notebookPreset, plotlyScript, toDataFrame, dataFrameHtml, summary } from "./lib/notebook";\n\nconst preset = notebookPreset("cpu");\ntslab.display.html(plotlyScript()); // Plotly, inlined once so the notebook works offline`),
-      code(`const run = await runFigure(${JSON.stringify(f.id)}, preset);\nconsole.log(summary(run));`),
+        `**Its claims, each checked against the measurement in the report:**\n\n${f.claims.map((c) => `- ${c.text}`).join("\n")}\n\n` +
+        "**Preset and output.** This notebook runs the `quick` preset (a smoke size, not a result) unless `LOTTERY_PRESET` " +
+        "(`quick`, `cpu`, `paper`) is set before the kernel starts. It writes its report to a scratch folder " +
+        "(`scratch/notebooks/<figure>/<preset>/`), never into the committed `results/figures/`, so \"Run all\" cannot " +
+        "replace committed results. Trained runs are cached in `results/runs/` and shared with the command line, so " +
+        "at `cpu` it reuses what `npm run figure` trained. To update the committed results, use the command line: " +
+        `\`npm run figure -- ${f.id} --preset cpu --overwrite\` (refused without \`--overwrite\` when they were written at another commit).`),
+      code(`import * as tslab from "tslab";\nimport { runFigure, notebookPreset, notebookOutDir, plotlyScript, toDataFrame, dataFrameHtml, summary } from "./lib/notebook";\n\nconst preset = notebookPreset(); // LOTTERY_PRESET, else "quick"\ntslab.display.html(plotlyScript()); // Plotly, inlined once so the notebook works offline`),
+      code(`const run = await runFigure(${JSON.stringify(f.id)}, preset, { outDir: notebookOutDir(${JSON.stringify(f.id)}, preset) });\nconsole.log(summary(run));`),
       markdown("## Plots, tables and what this run shows"),
       code("tslab.display.html(run.bodyHtml);"),
       markdown("## The tables as danfo DataFrames"),

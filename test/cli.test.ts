@@ -41,6 +41,26 @@ describe("the figure CLI", () => {
     expect(r.stderr).toMatch(/\/nonexistent\/mnist\/train-images-idx3-ubyte\[\.gz\]: file not found; .*MNIST_DIR/);
   });
 
+  it("states its default preset", () => {
+    const r = figure(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--preset\s+quick \(the default/);
+    expect(r.stdout).toMatch(/--overwrite/);
+    expect(r.stdout).toMatch(/--render-only/);
+  });
+
+  it("refuses, before any work, to overwrite committed results written at another commit", () => {
+    const r = figure(["lmc/sparse-k0", "--preset", "cpu"], { LOTTERY_RESULTS: join(root, "results") });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/results\/figures\/lmc\/sparse-k0\/cpu\/ holds committed results written at commit [0-9a-f]{7}, not at the current [0-9a-f]{7}; refusing to overwrite them\. Pass --overwrite/);
+  });
+
+  it("re-renders only where there is data, and never together with --overwrite", () => {
+    expect(figure(["lmc/sparse-k0", "--render-only"]).stderr).toMatch(/data\.json or provenance\.json is missing: nothing to re-render/);
+    expect(figure(["lmc/sparse-k0", "--render-only", "--overwrite"]).stderr).toMatch(/cannot be combined with --overwrite/);
+  });
+
   it("rejects an unknown backend", () => {
     const r = figure(["lmc/dense-instability"], { LOTTERY_BACKEND: "gpu" });
     expect(r.code).toBe(2);

@@ -57,6 +57,6 @@ describe("Unmasking analyses", () => {
     ["unmasking/successive-levels", { maxLevel: 0 }, /maxLevel 0 must be a positive integer/],
   ])("%s rejects bad parameters %j", async (id, overrides, pattern) => {
     expect(getFigure(id).id).toBe(id);
-    await expect(runFigure(id, "quick", overrides)).rejects.toThrow(pattern);
+    await expect(runFigure(id, "quick", { overrides })).rejects.toThrow(pattern);
   });
 });

@@ -1,6 +1,7 @@
 import { defineFigure, FigureResult } from "./figure";
+import { STABILITY, agreeIf, check, thresholdCheck } from "./claims";
 import { lenetPaperTraining } from "./lenet-presets";
-import { errorBars, hline, meanBand } from "./plot-helpers";
+import { errorBars, hline, meanBand, spreadCaption } from "./plot-helpers";
 import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { denseRun } from "./subnetworks";
@@ -8,7 +9,7 @@ import { branchAt, copies } from "../lmc/instability";
 import { runTasks } from "../parallel/pool";
 import { PathResult } from "../lmc/path";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
-import { meanStd, meanStdSeries, pp } from "../util/stats";
+import { meanPm, meanStd, meanStdSeries, plural } from "../util/stats";
 import { UserError } from "../util/errors";
 
 /** Instability of the dense network vs the step k at which the two copies are made. */
@@ -92,8 +93,12 @@ export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ 
   return { replicates, summary, denseTestError: meanStd(denseErrors) };
 }
 
+/** The paper's dense LeNet-300-100 accuracy (LMC paper, Table 1: 98.3 % after 24K iterations). */
+const PAPER_ACCURACY = 0.983;
+
 function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDenseInstability>>): FigureResult {
   const alphas = evenAlphas(c.alphas);
+  const nPairs = r.summary[0]?.n ?? 0;
   const curvePlot = (split: "test" | "train") => ({
     id: `path-${split}`,
     title: `${split === "test" ? "Test" : "Train"} error along the linear path between the two copies`,
@@ -102,11 +107,12 @@ function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDense
       return meanBand(`k = ${k}`, alphas, m, s, i);
     }),
     layout: { xaxis: { title: { text: "interpolation α" } }, yaxis: { title: { text: `${split} error (%)` } } },
+    caption: spreadCaption("pairs of copies", nPairs, "α = 0 and α = 1 are the two trained copies; the instability is the highest point of a curve minus the mean of its ends.", "shaded bands"),
   });
   const kLabels = c.ks.map(String);
   const instabilityPlot = {
     id: "instability-vs-k",
-    title: "Instability of the dense network vs the step k of the copy (mean ± std)",
+    title: "Instability of the dense network vs the step k of the copy",
     data: [
       errorBars("test", kLabels, r.summary.map((s) => 100 * s.testInstability.mean), r.summary.map((s) => 100 * s.testInstability.std), 0),
       errorBars("train", kLabels, r.summary.map((s) => 100 * s.trainInstability.mean), r.summary.map((s) => 100 * s.trainInstability.std), 1),
@@ -114,8 +120,9 @@ function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDense
     layout: {
       xaxis: { title: { text: "k (training step at which the copies are made)" }, type: "category" },
       yaxis: { title: { text: "instability (percentage points)" }, rangemode: "tozero" },
-      shapes: [hline(100 * STABILITY_THRESHOLD, "stable below 2 pp")],
+      shapes: [hline(100 * STABILITY_THRESHOLD, "stability threshold: stable below 2 pp")],
     },
+    caption: spreadCaption("pairs of copies", nPairs, "Dashed line: the LMC paper's 2 pp stability threshold."),
   };
   const table = {
     id: "summary",
@@ -124,36 +131,52 @@ function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDense
     rows: r.summary.map((s) => [
       s.k,
       s.n,
-      pp(s.testInstability.mean, s.testInstability.std),
-      pp(s.trainInstability.mean, s.trainInstability.std),
-      pp(s.testLinearBarrier.mean, s.testLinearBarrier.std),
-      pp(s.endpointTestError.mean, s.endpointTestError.std),
+      meanPm(s.testInstability, s.n),
+      meanPm(s.trainInstability, s.n),
+      meanPm(s.testLinearBarrier, s.n),
+      meanPm(s.endpointTestError, 2 * s.n),
       s.stable ? "yes" : "no",
     ]),
+    note: "a ± b: mean ± one sample standard deviation over the pairs (column replicates; the copies' error over both copies of every pair); one pair shows its value and (n = 1).",
   };
-  const k0 = r.summary[0];
+  const nInit = c.initSeeds.length;
+  const denseAccuracy = { mean: 1 - r.denseTestError.mean, std: r.denseTestError.std };
   const findings = [
-    `Dense ${c.model} test accuracy after ${c.train.steps} steps: ${pp(1 - r.denseTestError.mean, r.denseTestError.std)} % over ${c.initSeeds.length} initialisation(s).`,
+    `Dense ${c.model} test accuracy after ${c.train.steps} steps: ${meanPm(denseAccuracy, nInit)} % over ${plural(nInit, "initialisation")}.`,
     ...r.summary.map(
-      (s) => `k = ${s.k}: test instability ${pp(s.testInstability.mean, s.testInstability.std)} pp, train ${pp(s.trainInstability.mean, s.trainInstability.std)} pp over ${s.n} pair(s): ${s.stable ? "stable" : "unstable"}.`,
+      (s) => `k = ${s.k}: test instability ${meanPm(s.testInstability, s.n)} pp, train ${meanPm(s.trainInstability, s.n)} pp over ${plural(s.n, "pair")}: ${s.stable ? "stable" : "unstable"}.`,
     ),
-    k0.k === 0
-      ? k0.stable
-        ? "As in the paper, the network is stable from initialisation: copies trained with different data orders from W0 land in the same linearly connected region."
-        : "Unlike the paper, the network is not stable at initialisation in this run."
-      : "k = 0 was not measured.",
   ];
-  return { data: { config: c, ...r }, plots: [curvePlot("test"), curvePlot("train"), instabilityPlot], tables: [table], findings };
+  const k0 = r.summary.find((s) => s.k === 0);
+  const later = r.summary.filter((s) => s.k > 0);
+  const accuracyGap = denseAccuracy.mean - PAPER_ACCURACY;
+  const checks = [
+    check(
+      "accuracy",
+      Math.abs(accuracyGap) <= Math.max(nInit > 1 ? denseAccuracy.std : 0, 0.001) ? "agrees" : "differs",
+      `${meanPm(denseAccuracy, nInit)} % after ${c.train.steps} steps, ${Math.abs(100 * accuracyGap).toFixed(2)} pp ${accuracyGap < 0 ? "below" : "above"} the paper's 98.3 %${c.train.steps < 24000 ? ` (this preset trains ${c.train.steps} of the paper's 24,000 steps)` : ""}.`,
+    ),
+    k0 ? thresholdCheck("stable-at-init", "test instability at k = 0:", k0.testInstability, k0.n, STABILITY, true) : check("stable-at-init", "not tested", "k = 0 was not measured."),
+    later.length
+      ? agreeIf("stable-later", later.every((s) => s.stable), `test instability at k = ${later.map((s) => `${s.k}: ${meanPm(s.testInstability, s.n)} pp`).join("; ")}.`)
+      : check("stable-later", "not tested", "no k > 0 was measured."),
+  ];
+  return { plots: [curvePlot("test"), curvePlot("train"), instabilityPlot], tables: [table], findings, checks };
 }
 
 const mnist: DataConfig = { dataset: "mnist" };
 
-export const denseInstability = defineFigure<DenseInstabilityConfig>({
+export const denseInstability = defineFigure({
   id: "lmc/dense-instability",
   title: "Instability of dense LeNet-300-100 on MNIST",
   source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 2-3 (LeNet)",
   claim:
     "Two copies of LeNet-300-100 trained from the same weights with different SGD noise are linearly connected already at initialisation (k = 0): the error barrier along the path between them is about 0, below the 2 percentage-point threshold.",
+  claims: [
+    { id: "accuracy", text: "Dense LeNet-300-100 reaches 98.3 % test accuracy on MNIST (24K iterations)." },
+    { id: "stable-at-init", text: "LeNet-300-100 is stable at initialisation: the instability of two copies made at k = 0 is below 2 pp." },
+    { id: "stable-later", text: "It stays stable for copies made later in training (every k > 0)." },
+  ],
   method:
     "Train a parent network from its initialisation W0 to step k. Copy it twice and train each copy to the end with a different data order (different SGD noise); the learning-rate schedule continues from k and each copy's optimizer starts fresh. Evaluate the error along the straight line between the two final networks. The *instability* is the largest error on that path minus the mean error of the two endpoints; the network is *stable* when it is below 2 percentage points.",
   presetNotes: {
@@ -166,7 +189,6 @@ export const denseInstability = defineFigure<DenseInstabilityConfig>({
     cpu: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(6000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: 10000 },
     paper: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(24000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: null },
   },
-  async run(config) {
-    return render(config, await runDenseInstability(config));
-  },
+  compute: runDenseInstability,
+  render,
 });

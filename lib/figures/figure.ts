@@ -1,37 +1,50 @@
 import { Plot } from "../report/plotly";
 import { Table } from "../report/table";
+import { Claim, ClaimCheck } from "./claims";
 
 export const PRESETS = ["quick", "cpu", "paper"] as const;
 export type Preset = (typeof PRESETS)[number];
 
-/** What a figure computes: its data (JSON), plots, tables, and findings stated from the numbers. */
+/** What a figure shows from its data: plots, tables, findings stated from the numbers, and each paper claim checked. */
 export interface FigureResult {
-  data: unknown;
   plots: Plot[];
   tables: Table[];
   /** Sentences about this run's numbers, e.g. "instability at k = 0: 0.3 ± 0.1 pp (stable)". */
   findings: string[];
+  /** One check per claim in the figure's `claims`, in that order: agrees, differs, borderline or not tested. */
+  checks: ClaimCheck[];
 }
 
 /**
- * A figure: a config per preset, and a function from config to result. The CLI, the notebooks and the
- * tests all run figures through this one interface.
+ * A figure: a config per preset, `compute` (config -> data, the slow part: training and measuring) and
+ * `render` (config and data -> plots, tables, findings; fast and pure). data.json holds
+ * `{ config, ...data }`, so a report can be re-rendered from it with newer rendering code. The CLI, the
+ * notebooks and the tests all run figures through this one interface.
  */
-export interface Figure<C = unknown> {
+export interface Figure<C = unknown, D extends object = any> {
   id: string;
   title: string;
   /** The paper and figure reproduced. */
   source: string;
   /** What the paper found, in a sentence or two. */
   claim: string;
+  /** The paper's claims one by one; render checks each against the measurement. */
+  claims: Claim[];
   /** The method, as a paper's method section would state it (markdown). */
   method: string;
   /** How the presets differ from the paper's settings. */
   presetNotes: Record<Preset, string>;
   presets: Record<Preset, C>;
-  run(config: C): Promise<FigureResult>;
+  compute(config: C): Promise<D>;
+  render(config: C, data: D): FigureResult;
 }
 
-export function defineFigure<C>(figure: Figure<C>): Figure<C> {
+export function defineFigure<C, D extends object = any>(figure: Figure<C, D>): Figure<C, D> {
   return figure;
+}
+
+/** Computes and renders: what a full run of a figure does. */
+export async function runFigureOnce<C, D extends object>(figure: Figure<C, D>, config: C): Promise<{ data: D; result: FigureResult }> {
+  const data = await figure.compute(config);
+  return { data, result: figure.render(config, data) };
 }

@@ -1,5 +1,6 @@
 import { defineFigure, FigureResult, Preset } from "./figure";
-import { color, hline } from "./plot-helpers";
+import { STABILITY, check, combine, thresholdCheck } from "./claims";
+import { color, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, subnetwork } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
 import { runTasks } from "../parallel/pool";
@@ -10,7 +11,7 @@ import { RunConfig } from "../store/run-config";
 import { l2Norm } from "../lmc/distance";
 import { HostParams } from "../models/params";
 import { nominalDensity } from "../prune/imp";
-import { meanStd, pp } from "../util/stats";
+import { meanPm, meanStd, plural } from "../util/stats";
 import { UserError } from "../util/errors";
 
 /** Robustness of SGD at the rewind point: perturb m * W_k, retrain, and compare with the unperturbed solution. */
@@ -66,31 +67,39 @@ function render(c: PerturbationConfig, r: Awaited<ReturnType<typeof runPerturbat
     layout: {
       xaxis: { title: { text: "noise norm / norm of the weights the next pruning removes" }, type: "log" },
       yaxis: { title: { text: "test barrier (pp)" }, rangemode: "tozero" },
-      shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp")],
+      shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp threshold: same mode below")],
     },
+    caption: spreadCaption("initialisations", c.initSeeds.length, "x = 1: noise as large as the weights the next pruning step removes. Dashed line: the 2 pp threshold."),
   };
-  const rows = c.levels.flatMap((level) =>
+  const measured = c.levels.flatMap((level) =>
     c.scales.map((scale) => {
       const cells = at(level, scale);
-      const b = meanStd(cells.map((x) => x.barrier));
-      const acc = meanStd(cells.map((x) => 1 - x.testError));
-      return [level, (100 * nominalDensity(c.fraction, level)).toFixed(1), scale, meanStd(cells.map((x) => x.norm)).mean.toFixed(3), pp(acc.mean, acc.std), pp(b.mean, b.std), b.mean < STABILITY_THRESHOLD ? "same mode" : "different mode"];
+      return { level, scale, n: cells.length, norm: meanStd(cells.map((x) => x.norm)).mean, barrier: meanStd(cells.map((x) => x.barrier)), acc: meanStd(cells.map((x) => 1 - x.testError)) };
     }),
   );
+  const density = (level: number) => (100 * nominalDensity(c.fraction, level)).toFixed(1);
+  const rows = measured.map((m) => [m.level, density(m.level), m.scale, m.norm.toFixed(3), meanPm(m.acc, m.n), meanPm(m.barrier, m.n), m.barrier.mean < STABILITY_THRESHOLD ? "same mode" : "different mode"]);
   const table = {
     id: "perturbations",
     title: "Perturbations of m * W_k: noise norm, accuracy after retraining, barrier to the unperturbed solution",
     columns: ["level", "density (%)", "noise / pruned norm", "noise L2 norm", "test accuracy (%)", "test barrier (pp)", "linearly connected"],
     rows,
+    note: `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (noise norm: their mean); a single value shows (n = 1). Same mode: barrier below 2 pp.`,
   };
-  const atOne = rows.filter((row) => row[2] === 1);
+  const atOne = measured.filter((m) => m.scale === 1);
+  const leaving = measured.filter((m) => m.barrier.mean >= STABILITY_THRESHOLD);
   const findings = [
-    ...atOne.map((row) => `Level ${row[0]} (${row[1]} %): noise as large as the weights the next pruning removes (norm ${row[3]}) gives a barrier of ${row[5]} pp: ${row[6]}.`),
-    rows.every((row) => row[6] === "same mode")
+    ...atOne.map((m) => `Level ${m.level} (${density(m.level)} %): noise as large as the weights the next pruning removes (norm ${m.norm.toFixed(3)}) gives a barrier of ${meanPm(m.barrier, m.n)} pp: ${m.barrier.mean < STABILITY_THRESHOLD ? "same mode" : "different mode"}.`),
+    leaving.length === 0
       ? "SGD returns to the same linearly connected mode for every perturbation tried."
-      : `SGD leaves the mode for ${rows.filter((row) => row[6] !== "same mode").length} of ${rows.length} (level, noise) settings (see the table).`,
+      : `SGD leaves the mode for ${leaving.length} of ${measured.length} (level, noise) settings: ${leaving.map((m) => `level ${m.level} at ${m.scale}x`).join(", ")}.`,
   ];
-  return { data: { config: c, ...r }, plots: [plot], tables: [table], findings };
+  const checks = [
+    atOne.length
+      ? combine("robust-at-pruned-norm", atOne.map((m) => thresholdCheck("robust-at-pruned-norm", `level ${m.level} (${density(m.level)} %), noise 1x: barrier`, m.barrier, m.n, STABILITY, true)))
+      : check("robust-at-pruned-norm", "not tested", "no noise scale of 1 was measured."),
+  ];
+  return { plots: [plot], tables: [table], findings, checks };
 }
 
 const presets: Record<Preset, PerturbationConfig> = {
@@ -99,17 +108,19 @@ const presets: Record<Preset, PerturbationConfig> = {
   paper: { ...UNMASKING_SETUP.paper, rewindStep: 0, levels: [3, 8, 13, 18], scales: [0.25, 0.5, 1, 2, 4, 8] },
 };
 
-export const perturbationRobustness = defineFigure<PerturbationConfig>({
+export const perturbationRobustness = defineFigure({
   id: "unmasking/perturbation",
   title: "Robustness of SGD to perturbations at the rewind point (LeNet-300-100)",
   source: "Paul et al. 2023, Unmasking the Lottery Ticket Hypothesis (SGD noise stability at the rewind point)",
   claim:
     "Where IMP works, SGD from the rewind point is robust: perturbing m * W_k by noise as large as the weights that pruning removes, then retraining, returns to the same linearly connected mode; this is why the pruning step (a perturbation of that size) does not leave the low-error region.",
+  claims: [
+    { id: "robust-at-pruned-norm", text: "Perturbing the rewind point m * W_k by noise as large as the weights the next pruning step removes, then retraining, returns to the same linearly connected mode (barrier below 2 pp)." },
+  ],
   method:
     "For IMP level L rewound to k, take the starting weights m * W_k and add Gaussian noise on the unpruned weights, scaled to a multiple of the L2 norm of the weights that the next pruning step removes (measured in level L's trained weights). Retrain under the mask and measure the error barrier between the perturbed and the unperturbed solutions.",
   presetNotes: { ...UNMASKING_NOTES, cpu: `${UNMASKING_NOTES.cpu} Levels 3, 8, 13 at k = 0; noise 0.5x to 4x the pruned norm.` },
   presets,
-  async run(config) {
-    return render(config, await runPerturbation(config));
-  },
+  compute: runPerturbation,
+  render,
 });

@@ -48,3 +48,19 @@ export function hline(y: number, label: string): Record<string, unknown> {
     label: { text: label, textposition: "end", font: { size: 11, color: "#666" } },
   };
 }
+
+/**
+ * A log-scale density axis (densest on the left) whose ticks are the measured densities themselves,
+ * printed as percentages, rather than Plotly's powers of ten.
+ */
+export function densityAxis(title: string, densitiesPercent: number[]): Record<string, unknown> {
+  const ticks = [...new Set(densitiesPercent)].sort((a, b) => b - a);
+  const label = (d: number) => (d >= 99.95 ? d.toFixed(0) : d >= 1 ? d.toFixed(1) : d.toFixed(2));
+  return { title: { text: title }, type: "log", autorange: "reversed", tickvals: ticks, ticktext: ticks.map(label) };
+}
+
+/** The caption of a plot of means with ± 1 std error bars or bands over n replicates. */
+export function spreadCaption(what: string, n: number, extra = "", mark: "error bars" | "shaded bands" = "error bars"): string {
+  const spread = n > 1 ? `Lines and points are means over ${n} ${what}; ${mark} are ± 1 sample standard deviation.` : `One of ${what} per point (n = 1): no ${mark}.`;
+  return extra ? `${spread} ${extra}` : spread;
+}

@@ -1,5 +1,6 @@
 import { defineFigure, FigureResult, Preset } from "./figure";
-import { color, hline } from "./plot-helpers";
+import { check, combine, matchingThreshold, thresholdCheck } from "./claims";
+import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, denseRun } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
 import { runTasks } from "../parallel/pool";
@@ -13,7 +14,7 @@ import { runHash } from "../store/run-config";
 import { deviceData } from "../data/device";
 import { toDevice, disposeParams, HostParams } from "../models/params";
 import { evaluate } from "../train/evaluate";
-import { meanStd, pp } from "../util/stats";
+import { meanPm, meanStd, plural } from "../util/stats";
 
 /** IMP vs pruning repeatedly without retraining, and the magnitudes of the weights each level prunes. */
 export interface RetrainingConfig extends SparseSetup {
@@ -101,6 +102,7 @@ export async function runRetraining(c: RetrainingConfig) {
 
 function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>>): FigureResult {
   const levels = [...new Set(r.rows.map((x) => x.level))];
+  const nInit = c.initSeeds.length;
   const at = (l: number) => r.rows.filter((x) => x.level === l);
   const x = levels.map((l) => 100 * nominalDensity(c.fraction, l));
   const line = (name: string, pick: (row: (typeof r.rows)[number]) => number, i: number) => {
@@ -111,7 +113,8 @@ function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>
     id: "accuracy",
     title: "IMP (retrain each level) vs pruning the dense solution repeatedly without retraining",
     data: [line("IMP with retraining", (row) => row.impAccuracy, 0), line("no retraining", (row) => row.noRetrainAccuracy, 1)],
-    layout: { xaxis: { title: { text: "density (%, log scale)" }, type: "log", autorange: "reversed" }, yaxis: { title: { text: "test accuracy (%)" } }, shapes: [hline(100 * r.denseAccuracy.mean, "dense network")] },
+    layout: { xaxis: densityAxis("density (%, log scale)", x), yaxis: { title: { text: "test accuracy (%)" } }, shapes: [hline(100 * r.denseAccuracy.mean, "dense network's mean accuracy")] },
+    caption: spreadCaption("initialisations", nInit, "Dashed line: the dense networks' mean accuracy."),
   };
   const first = r.rows.filter((row) => row.initSeed === r.rows[0].initSeed);
   const box = (name: string, pick: (row: (typeof r.rows)[number]) => ReturnType<typeof quartiles>, i: number) => ({
@@ -130,19 +133,21 @@ function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>
     id: "pruned-magnitudes",
     title: `|w| of the weights the next level prunes vs keeps (init ${r.rows[0].initSeed})`,
     data: [box("pruned next", (row) => row.pruned, 1), box("kept", (row) => row.kept, 0)],
-    layout: { boxmode: "group", xaxis: { title: { text: "IMP level" } }, yaxis: { title: { text: "|w|" }, type: "log" } },
+    layout: { boxmode: "group", xaxis: { title: { text: "IMP level" } }, yaxis: { title: { text: "|w| (log scale)" }, type: "log" } },
+    caption: "One initialisation. Boxes: quartiles and median of |w| in the level's trained weights; whiskers: 1st to 99th percentiles.",
   };
   const rows = levels.map((l) => {
     const cells = at(l);
     const imp = meanStd(cells.map((row) => row.impAccuracy));
     const nr = meanStd(cells.map((row) => row.noRetrainAccuracy));
-    return [l, (100 * nominalDensity(c.fraction, l)).toFixed(1), pp(imp.mean, imp.std), pp(nr.mean, nr.std), meanStd(cells.map((row) => row.pruned.median)).mean.toExponential(2), meanStd(cells.map((row) => row.kept.median)).mean.toExponential(2), `${(100 * meanStd(cells.map((row) => row.overlapWithOneShot)).mean).toFixed(1)} %`];
+    return [l, (100 * nominalDensity(c.fraction, l)).toFixed(1), meanPm(imp, cells.length), meanPm(nr, cells.length), meanStd(cells.map((row) => row.pruned.median)).mean.toExponential(2), meanStd(cells.map((row) => row.kept.median)).mean.toExponential(2), `${(100 * meanStd(cells.map((row) => row.overlapWithOneShot)).mean).toFixed(1)} %`];
   });
   const table = {
     id: "retraining",
-    title: `Retraining vs none; dense accuracy ${pp(r.denseAccuracy.mean, r.denseAccuracy.std)} %`,
+    title: `Retraining vs none; dense accuracy ${meanPm(r.denseAccuracy, nInit)} %`,
     columns: ["level", "density (%)", "IMP accuracy (%)", "no-retraining accuracy (%)", "median |w| pruned next", "median |w| kept", "next mask's overlap with one-shot pruning of W_T"],
     rows,
+    note: `a ± b: mean ± one sample standard deviation over ${plural(nInit, "initialisation")}; a single value shows (n = 1). Medians and overlaps: means over the initialisations.`,
   };
   const last = rows[rows.length - 1];
   const findings = [
@@ -150,7 +155,25 @@ function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>
     `In each level's trained weights, the weights the next level prunes have a median magnitude ${rows.map((row) => (Number(row[4]) / Number(row[5])).toFixed(2)).join(", ")} times that of the weights it keeps (levels ${levels.join(", ")}).`,
     `The mask IMP keeps overlaps with one-shot magnitude pruning of the dense solution by ${rows.map((row) => row[6]).join(", ")} of its weights (levels ${levels.join(", ")}); below 100 %, retraining has made other weights the small ones.`,
   ];
-  return { data: { config: c, ...r }, plots: [accuracyPlot, magnitudePlot], tables: [table], findings };
+  const lastLevel = levels[levels.length - 1];
+  const impLast = meanStd(at(lastLevel).map((row) => row.impAccuracy));
+  const nrLast = meanStd(at(lastLevel).map((row) => row.noRetrainAccuracy));
+  const overlaps = levels.map((l) => meanStd(at(l).map((row) => row.overlapWithOneShot)).mean);
+  const matchAt = r.denseAccuracy.mean - (c.matchingTolerance ?? r.denseAccuracy.std);
+  const checks = [
+    levels.length
+      ? combine("no-retraining-collapses", [
+          thresholdCheck("no-retraining-collapses", `at ${last[1]} % density, no retraining: accuracy`, nrLast, at(lastLevel).length, matchingThreshold(matchAt), true),
+          thresholdCheck("no-retraining-collapses", "IMP: accuracy", impLast, at(lastLevel).length, matchingThreshold(matchAt), false),
+        ])
+      : check("no-retraining-collapses", "not tested", "no level was measured."),
+    check(
+      "new-small-weights",
+      overlaps.every((o) => o < 1) ? "agrees" : "differs",
+      `IMP's next mask keeps ${overlaps.map((o) => `${(100 * o).toFixed(1)} %`).join(", ")} of the weights one-shot pruning of W_T keeps (levels ${levels.join(", ")}): ${overlaps.every((o) => o < 1) ? "below 100 % at every level, so retraining has made other weights the small ones" : "100 % at some level: there retraining did not change which weights are smallest"}.`,
+    ),
+  ];
+  return { plots: [accuracyPlot, magnitudePlot], tables: [table], findings, checks };
 }
 
 const presets: Record<Preset, RetrainingConfig> = {
@@ -159,17 +182,20 @@ const presets: Record<Preset, RetrainingConfig> = {
   paper: { ...UNMASKING_SETUP.paper, rewindStep: 0, maxLevel: 19 },
 };
 
-export const retraining = defineFigure<RetrainingConfig>({
+export const retraining = defineFigure({
   id: "unmasking/retraining",
   title: "The role of retraining in IMP (LeNet-300-100)",
   source: "Paul et al. 2023, Unmasking the Lottery Ticket Hypothesis (retraining makes the next pruning step small)",
   claim:
     "Retraining is what lets IMP go far: after each retraining a new set of small weights appears, so the next pruning step is a small perturbation that stays in the same low-error region; pruning repeatedly without retraining quickly destroys accuracy.",
+  claims: [
+    { id: "no-retraining-collapses", text: "Pruning repeatedly without retraining quickly destroys accuracy: at high sparsity it no longer reaches the dense accuracy, while IMP does." },
+    { id: "new-small-weights", text: "Retraining produces a new set of small weights, so the next pruning step removes weights that were not the smallest before retraining (IMP's masks differ from one-shot magnitude pruning of the dense solution)." },
+  ],
   method:
     "Compare IMP (prune 20 %, rewind to k = 0, retrain) with pruning the dense solution W_T repeatedly by magnitude without retraining (evaluated directly). For each IMP level, compare the magnitudes (in that level's trained weights) of the weights the next level prunes with those it keeps, and measure how much IMP's mask overlaps with one-shot magnitude pruning of W_T at the same density.",
   presetNotes: UNMASKING_NOTES,
   presets,
-  async run(config) {
-    return render(config, await runRetraining(config));
-  },
+  compute: runRetraining,
+  render,
 });

@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getFigure } from "./registry";
-import { FigureResult, Preset, PRESETS } from "./figure";
+import { Figure, FigureResult, Preset, PRESETS } from "./figure";
+import { checkSentence } from "./claims";
+import { guardOutput } from "./output-guard";
 import { initBackend } from "../backend";
-import { provenance, Provenance } from "../report/provenance";
+import { gitState, provenance, Provenance, reportProvenance } from "../report/provenance";
 import { reportBody, reportHtml } from "../report/html";
 import { resultsDir } from "../store/paths";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
@@ -13,35 +16,78 @@ export interface FigureRun extends FigureResult {
   id: string;
   preset: Preset;
   outDir: string;
+  /** `{ config, ...data }`, as in data.json. */
+  data: object;
   provenance: Provenance;
   /** The report without the Plotly bundle, for display in a notebook after plotlyScript(). */
   bodyHtml: string;
+}
+
+export interface RunFigureOptions {
+  /** Replaces keys of the preset's config. */
+  overrides?: Record<string, unknown>;
+  /** Replace committed results written at another commit (refused otherwise). */
+  overwrite?: boolean;
+  /** Where to write (default results/figures/<id>/<preset>/). */
+  outDir?: string;
 }
 
 export function figureDir(id: string, preset: Preset): string {
   return join(resultsDir(), "figures", id, preset);
 }
 
+function checkPreset(preset: string): Preset {
+  if (!(PRESETS as readonly string[]).includes(preset)) throw new UserError(`unknown preset "${preset}"; use one of: ${PRESETS.join(", ")}.`);
+  return preset as Preset;
+}
+
+/** Writes report.html and returns what a notebook shows; findings end with one sentence per paper claim. */
+function writeReport(figure: Figure, p: Preset, outDir: string, data: object, result: FigureResult, prov: Provenance): FigureRun {
+  const findings = [...result.findings, ...result.checks.map((c) => checkSentence(figure.claims, c))];
+  const content = { title: figure.title, source: figure.source, claim: figure.claim, presetNote: figure.presetNotes[p], claims: figure.claims, ...result, findings: result.findings };
+  writeJsonAtomic(join(outDir, "provenance.json"), prov);
+  writeFileAtomic(join(outDir, "report.html"), reportHtml({ ...content, provenance: prov }));
+  return { ...result, findings, id: figure.id, preset: p, outDir, data, provenance: prov, bodyHtml: reportBody(content) };
+}
+
 /**
  * Runs a figure at a preset and writes results/figures/<id>/<preset>/: data.json, report.html and
- * provenance.json. Runs it needs that are already in the run cache are reused.
+ * provenance.json. Runs it needs that are already in the run cache are reused. Refuses, before any
+ * work, to replace committed results of another commit unless `overwrite`.
  */
-export async function runFigure(id: string, preset: string, overrides: Record<string, unknown> = {}): Promise<FigureRun> {
+export async function runFigure(id: string, preset: string, options: RunFigureOptions = {}): Promise<FigureRun> {
   const figure = getFigure(id);
-  if (!(PRESETS as readonly string[]).includes(preset)) throw new UserError(`unknown preset "${preset}"; use one of: ${PRESETS.join(", ")}.`);
-  const p = preset as Preset;
-  const config = { ...(figure.presets[p] as object), ...overrides };
+  const p = checkPreset(preset);
+  const outDir = options.outDir ?? figureDir(id, p);
+  const git = gitState();
+  guardOutput(outDir, git.commit, options.overwrite ?? false);
+  const config = { ...(figure.presets[p] as object), ...options.overrides };
   const started = new Date();
   const backend = await initBackend();
   // Check the data here, once, so a missing or corrupt file is one clear error rather than one per worker.
-  const data = (config as { data?: DataConfig }).data;
-  if (data) loadDataset(data);
-  const result = await figure.run(config);
-  const prov = provenance(id, p, config, backend, started);
-  const outDir = figureDir(id, p);
-  const content = { title: figure.title, source: figure.source, claim: figure.claim, presetNote: figure.presetNotes[p], ...result };
-  writeJsonAtomic(join(outDir, "data.json"), result.data);
-  writeJsonAtomic(join(outDir, "provenance.json"), prov);
-  writeFileAtomic(join(outDir, "report.html"), reportHtml({ ...content, provenance: prov }));
-  return { ...result, id, preset: p, outDir, provenance: prov, bodyHtml: reportBody(content) };
+  const dataConfig = (config as { data?: DataConfig }).data;
+  if (dataConfig) loadDataset(dataConfig);
+  const computed = await figure.compute(config);
+  const data = { config, ...computed };
+  const prov = { ...provenance(id, p, config, backend, started, git), report: reportProvenance() };
+  writeJsonAtomic(join(outDir, "data.json"), data);
+  return writeReport(figure, p, outDir, data, figure.render(config, computed), prov);
+}
+
+/**
+ * Re-renders report.html from an existing data.json with the current code: the data and the record of
+ * what computed it are kept; provenance.json gains (or updates) `report`, the commit that rendered it.
+ */
+export function renderFigure(id: string, preset: string, options: Pick<RunFigureOptions, "outDir"> = {}): FigureRun {
+  const figure = getFigure(id);
+  const p = checkPreset(preset);
+  const outDir = options.outDir ?? figureDir(id, p);
+  const dataPath = join(outDir, "data.json");
+  const provPath = join(outDir, "provenance.json");
+  if (!existsSync(dataPath) || !existsSync(provPath)) throw new UserError(`${dataPath} or provenance.json is missing: nothing to re-render; run the figure first (without --render-only).`);
+  const data = JSON.parse(readFileSync(dataPath, "utf8"));
+  const computedBy: Provenance = JSON.parse(readFileSync(provPath, "utf8"));
+  const { config, ...computed } = data;
+  const prov = { ...computedBy, report: reportProvenance() };
+  return writeReport(figure, p, outDir, data, figure.render(config, computed), prov);
 }

@@ -1,13 +1,14 @@
 import { defineFigure, FigureResult } from "./figure";
+import { ClaimCheck, STABILITY, agreeIf, matchingThreshold, thresholdCheck } from "./claims";
 import { lenetPaperTraining } from "./lenet-presets";
-import { hline, meanBand } from "./plot-helpers";
+import { hline, meanBand, spreadCaption } from "./plot-helpers";
 import {
   KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, denseRun, instabilityOf, isMatching, measure, subnetwork,
 } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { levelForDensity, nominalDensity } from "../prune/imp";
-import { meanStd, meanStdSeries, pp } from "../util/stats";
+import { meanPm, meanStd, meanStdSeries, plural } from "../util/stats";
 import { UserError } from "../util/errors";
 
 /** IMP, random pruning and random reinitialisation at one sparsity, rewound to k. */
@@ -47,49 +48,77 @@ function render(c: SparseAtKConfig, r: Awaited<ReturnType<typeof runSparseAtK>>)
     layout: {
       xaxis: { title: { text: "interpolation α" } },
       yaxis: { title: { text: "test error (%)" } },
-      shapes: [hline(100 * (1 - r.denseAccuracy.mean), "dense network")],
+      shapes: [hline(100 * (1 - r.denseAccuracy.mean), "dense network's mean test error")],
     },
+    caption: spreadCaption("paths (initialisations x pairs of copies)", r.rows[0]?.perInit.reduce((n, m) => n + m.paths.length, 0) ?? 0, "Dashed line: the dense networks' mean test error.", "shaded bands"),
   };
+  const nInit = c.initSeeds.length;
+  const matchAt = r.denseAccuracy.mean - (c.matchingTolerance ?? r.denseAccuracy.std);
   const stats = r.rows.map((row) => {
     const accuracy = accuracyOf(row.perInit);
     const instability = instabilityOf(row.perInit);
-    return { row, accuracy, instability, matching: isMatching(accuracy, r.denseAccuracy, c.matchingTolerance), stable: instability.mean < STABILITY_THRESHOLD };
+    const nPaths = row.perInit.reduce((n, m) => n + m.paths.length, 0);
+    return { row, accuracy, instability, nPaths, matching: isMatching(accuracy, r.denseAccuracy, c.matchingTolerance), stable: instability.mean < STABILITY_THRESHOLD };
   });
   const table = {
     id: "summary",
-    title: `Subnetworks at ${(100 * r.density).toFixed(2)} % density (IMP level ${r.level}), rewound to k = ${c.rewindStep}; dense accuracy ${pp(r.denseAccuracy.mean, r.denseAccuracy.std)} %`,
+    title: `Subnetworks at ${(100 * r.density).toFixed(2)} % density (IMP level ${r.level}), rewound to k = ${c.rewindStep}; dense accuracy ${meanPm(r.denseAccuracy, nInit)} %`,
     columns: ["subnetwork", "test accuracy (%)", "matching", "test instability (pp)", "train instability (pp)", "stable (< 2 pp)"],
     rows: stats.map((s) => [
       KIND_LABELS[s.row.kind],
-      pp(s.accuracy.mean, s.accuracy.std),
+      meanPm(s.accuracy, s.row.perInit.length),
       s.matching ? "yes" : "no",
-      pp(s.instability.mean, s.instability.std),
-      pp(instabilityOf(s.row.perInit, "train").mean, instabilityOf(s.row.perInit, "train").std),
+      meanPm(s.instability, s.nPaths),
+      meanPm(instabilityOf(s.row.perInit, "train"), s.nPaths),
       s.stable ? "yes" : "no",
     ]),
+    note: `a ± b: mean ± one sample standard deviation; accuracy over ${plural(nInit, "initialisation")}, instability over ${plural(stats[0]?.nPaths ?? 0, "pair")} of copies. Matching: accuracy at least ${(100 * matchAt).toFixed(2)} % (the dense mean minus ${c.matchingTolerance === null ? "one std of the dense runs" : "the tolerance"}).`,
   };
-  const imp = stats[0];
   const findings = [
-    `Dense ${c.model}: ${pp(r.denseAccuracy.mean, r.denseAccuracy.std)} % test accuracy over ${c.initSeeds.length} initialisation(s).`,
+    `Dense ${c.model}: ${meanPm(r.denseAccuracy, nInit)} % test accuracy over ${plural(nInit, "initialisation")}.`,
     ...stats.map(
       (s) =>
-        `${KIND_LABELS[s.row.kind]} at ${(100 * r.density).toFixed(2)} %: ${pp(s.accuracy.mean, s.accuracy.std)} % (${s.matching ? "matching" : "not matching"}), instability ${pp(s.instability.mean, s.instability.std)} pp (${s.stable ? "stable" : "unstable"}).`,
+        `${KIND_LABELS[s.row.kind]} at ${(100 * r.density).toFixed(2)} %: ${meanPm(s.accuracy, s.row.perInit.length)} % (${s.matching ? "matching" : "not matching"}), instability ${meanPm(s.instability, s.nPaths)} pp over ${plural(s.nPaths, "pair")} (${s.stable ? "stable" : "unstable"}).`,
     ),
-    imp.matching === imp.stable
-      ? `As the paper predicts, the IMP subnetwork is ${imp.matching ? "both matching and stable" : "neither matching nor stable"}.`
-      : `Unlike the paper's finding (matching exactly when stable), the IMP subnetwork is ${imp.matching ? "matching but unstable" : "stable but not matching"} here.`,
   ];
-  return { data: { config: c, ...r }, plots: [pathPlot], tables: [table], findings };
+  const of = (kind: SubnetworkKind) => stats.find((s) => s.row.kind === kind)!;
+  const matchCheck = (id: string, kind: SubnetworkKind, expect: boolean) =>
+    thresholdCheck(id, `${KIND_LABELS[kind]} test accuracy`, of(kind).accuracy, of(kind).row.perInit.length, matchingThreshold(matchAt), !expect);
+  const stableCheck = (id: string, kind: SubnetworkKind, expect: boolean) => thresholdCheck(id, `${KIND_LABELS[kind]} test instability`, of(kind).instability, of(kind).nPaths, STABILITY, expect);
+  const imp = of("imp");
+  const checks: ClaimCheck[] = [
+    matchCheck("imp-matching", "imp", true),
+    stableCheck("imp-stable", "imp", true),
+    matchCheck("random-pruning-not-matching", "random-pruning", false),
+    stableCheck("random-pruning-unstable", "random-pruning", false),
+    matchCheck("random-reinit-not-matching", "random-reinit", false),
+    stableCheck("random-reinit-unstable", "random-reinit", false),
+    agreeIf(
+      "matching-iff-stable",
+      imp.matching === imp.stable,
+      `IMP is ${imp.matching ? "matching" : "not matching"} and ${imp.stable ? "stable" : "unstable"}; across the three subnetworks, matching and stable coincide for ${stats.filter((s) => s.matching === s.stable).length} of ${stats.length}.`,
+    ),
+  ];
+  return { plots: [pathPlot], tables: [table], findings, checks };
 }
 
 const lenet = (steps: number) => ({ model: "lenet-300-100", train: lenetPaperTraining(steps), fraction: 0.2, scope: "global" as const, matchingTolerance: null });
 
-export const sparseAtInit = defineFigure<SparseAtKConfig>({
+export const sparseAtInit = defineFigure({
   id: "lmc/sparse-k0",
   title: "IMP subnetworks vs random baselines at k = 0 (LeNet-300-100, 3.5 % density)",
   source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Table 2 and Fig. 5 (LeNet)",
   claim:
     "At 3.5 % density, the LeNet-300-100 subnetwork found by IMP and reset to initialisation is stable and matching, while random pruning and random reinitialisation are neither: IMP subnetworks match exactly where they are stable.",
+  claims: [
+    { id: "imp-matching", text: "The IMP subnetwork at 3.5 % density, reset to k = 0, is matching (reaches the dense accuracy)." },
+    { id: "imp-stable", text: "It is stable (instability below 2 pp)." },
+    { id: "random-pruning-not-matching", text: "Random pruning at the same density is not matching." },
+    { id: "random-pruning-unstable", text: "Random pruning is not stable." },
+    { id: "random-reinit-not-matching", text: "Random reinitialisation is not matching." },
+    { id: "random-reinit-unstable", text: "Random reinitialisation is not stable." },
+    { id: "matching-iff-stable", text: "IMP subnetworks are matching exactly where they are stable." },
+  ],
   method:
     "Iterative magnitude pruning (IMP) with rewinding to k = 0: train the dense network, prune 20 % of the remaining fc1/fc2 weights with the smallest final magnitudes (globally), reset the survivors to their initial values, retrain, and repeat until 3.5 % remain. Baselines at the same density: *random pruning* (a random mask with IMP's per-layer densities, same initial weights) and *random reinitialisation* (IMP's mask, fresh random weights). For each subnetwork, report test accuracy (trained with data order 0), whether it is *matching* (accuracy within one std of the dense networks'), and its instability: two copies trained from its starting weights with different data orders, and the error barrier between them.",
   presetNotes: {
@@ -102,7 +131,6 @@ export const sparseAtInit = defineFigure<SparseAtKConfig>({
     cpu: { ...lenet(6000), data: { dataset: "mnist" }, initSeeds: [1, 2], pairs: 1, alphas: 30, trainEvalSubset: 10000, density: 0.036, rewindStep: 0 },
     paper: { ...lenet(24000), data: { dataset: "mnist" }, initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: null, density: 0.036, rewindStep: 0 },
   },
-  async run(config) {
-    return render(config, await runSparseAtK(config));
-  },
+  compute: runSparseAtK,
+  render,
 });

@@ -1,10 +1,11 @@
 import { defineFigure, FigureResult } from "./figure";
-import { color, hline } from "./plot-helpers";
+import { STABILITY, agreeIf, check, combine, thresholdCheck } from "./claims";
+import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
 import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid } from "./rewind-grid";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
 import { KIND_LABELS, SubnetworkKind, isMatching } from "./subnetworks";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import { MeanStd, meanStd, pp } from "../util/stats";
+import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
 
 type Curve = { kind: SubnetworkKind; k: number | null; label: string };
 
@@ -38,19 +39,22 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
       type: "scatter",
     };
   };
-  const densityAxis = { title: { text: "density of fc1/fc2 (%, log scale)" }, type: "log", autorange: "reversed" };
+  const axis = densityAxis("density of fc1/fc2 (%, log scale)", x);
+  const caption = (what: string) => spreadCaption(what, c.initSeeds.length, "Solid: IMP; dashed: random pruning; dotted: random reinitialisation.");
   const accuracyPlot = {
     id: "accuracy-vs-density",
     title: "Test accuracy vs density",
     data: curves.map((cv, i) => trace(cv, i, gridAccuracy, (v) => 100 * v)),
-    layout: { xaxis: densityAxis, yaxis: { title: { text: "test accuracy (%)" } }, shapes: [hline(100 * dense.mean, "dense network")] },
+    layout: { xaxis: axis, yaxis: { title: { text: "test accuracy (%)" } }, shapes: [hline(100 * dense.mean, "dense network's mean accuracy")] },
+    caption: `${caption("initialisations")} Dashed grey line: the dense networks' mean accuracy.`,
   };
   const stabilityCurves = curves.filter((cv) => c.stabilityKinds.includes(cv.kind));
   const instabilityPlot = {
     id: "instability-vs-density",
     title: "Instability vs density",
     data: stabilityCurves.map((cv, i) => trace(cv, i, gridInstability, (v) => 100 * v)),
-    layout: { xaxis: densityAxis, yaxis: { title: { text: "test instability (pp)" }, rangemode: "tozero" }, shapes: [hline(100 * STABILITY_THRESHOLD, "stable below 2 pp")] },
+    layout: { xaxis: axis, yaxis: { title: { text: "test instability (pp)" }, rangemode: "tozero" }, shapes: [hline(100 * STABILITY_THRESHOLD, "stability threshold: stable below 2 pp")] },
+    caption: `${caption(`pairs of copies (${c.pairs} per initialisation)`)} Dashed grey line: the 2 pp stability threshold.`,
   };
   const matches = (cv: Curve, level: number) => isMatching(gridAccuracy(at(cv, level)), dense, c.matchingTolerance);
   const rows = levels.map((level) => {
@@ -59,27 +63,63 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
     const stableImp = curves.filter((cv) => cv.kind === "imp" && gridInstability(at(cv, level)).mean < STABILITY_THRESHOLD).map((cv) => cv.k);
     return [`${(100 * densityOf(level)).toFixed(1)}`, level, imp.length ? imp.join(", ") : "none", stableImp.length ? stableImp.join(", ") : "none", random.length ? random.join("; ") : "none", regime(random.length > 0, imp.length > 0)];
   });
+  const matchAt = dense.mean - (c.matchingTolerance ?? dense.std);
   const table = {
     id: "regimes",
-    title: `Which subnetworks match the dense accuracy (${pp(dense.mean, dense.std)} %), per density`,
+    title: `Which subnetworks match the dense accuracy (${meanPm(dense, r.denseErrors.length)} %), per density`,
     columns: ["density (%)", "IMP level", "IMP matching at k", "IMP stable at k", "random baselines matching", "regime"],
     rows,
+    note: `Matching: mean accuracy over ${plural(c.initSeeds.length, "initialisation")} at least ${(100 * matchAt).toFixed(2)} % (the dense mean minus ${c.matchingTolerance === null ? "one std of the dense runs" : "the tolerance"}); stable: mean instability below 2 pp.`,
   };
   const findings = rows.map((row) => `${row[0]} % density: ${row[5]} (IMP matching at k = ${row[2]}; stable at k = ${row[3]}; random baselines matching: ${row[4]}).`);
-  return { data: { config: c, ...r }, plots: [accuracyPlot, instabilityPlot], tables: [table], findings };
+  const regimeOf = (level: number) => rows[levels.indexOf(level)][5] as string;
+  const where = (name: string) => levels.filter((l) => regimeOf(l) === name);
+  const pct = (ls: number[]) => ls.map((l) => `${(100 * densityOf(l)).toFixed(1)} %`).join(", ");
+  const onlyImp = where(regime(false, true));
+  const impCurves = curves.filter((cv) => cv.kind === "imp");
+  const randomPruning = curves.filter((cv) => cv.kind === "random-pruning");
+  const sparsest = levels[levels.length - 1];
+  const checks = [
+    agreeIf("random-matches", where(regime(true, false)).length > 0, where(regime(true, false)).length ? `a random baseline matches at ${pct(where(regime(true, false)))}.` : `no random baseline matches at any measured density (densest: ${(100 * densityOf(levels[0])).toFixed(1)} %).`),
+    agreeIf("only-imp", onlyImp.length > 0, onlyImp.length ? `only IMP matches at ${pct(onlyImp)}.` : "at no measured density does IMP match while every random baseline fails."),
+    where(regime(false, false)).length
+      ? agreeIf("nothing-matches", true, `nothing matches at ${pct(where(regime(false, false)))}.`)
+      : check("nothing-matches", "not tested", `the sparsest density measured, ${(100 * densityOf(sparsest)).toFixed(1)} %, is in the regime "${regimeOf(sparsest)}": this grid stops before the extreme regime.`),
+    onlyImp.length
+      ? agreeIf(
+          "matching-are-stable",
+          onlyImp.every((l) => impCurves.every((cv) => matches(cv, l) === gridInstability(at(cv, l)).mean < STABILITY_THRESHOLD)),
+          onlyImp.map((l) => `${(100 * densityOf(l)).toFixed(1)} %: IMP matching at k = ${rows[levels.indexOf(l)][2]}, stable at k = ${rows[levels.indexOf(l)][3]}`).join("; ") + ".",
+        )
+      : check("matching-are-stable", "not tested", "no density is in the only-IMP regime."),
+    combine(
+      "random-unstable",
+      onlyImp.flatMap((l) => randomPruning.map((cv) => thresholdCheck("random-unstable", `${(100 * densityOf(l)).toFixed(1)} %, ${cv.label}: instability`, gridInstability(at(cv, l)), nPaths(at(cv, l)), STABILITY, false))),
+      "no density is in the only-IMP regime, or random pruning's stability was not measured.",
+    ),
+  ];
+  return { plots: [accuracyPlot, instabilityPlot], tables: [table], findings, checks };
 }
 
-export const sparsitySweep = defineFigure<RewindGridConfig>({
+const nPaths = (cells: GridCell[]) => cells.reduce((n, x) => n + x.paths.length, 0);
+
+export const sparsitySweep = defineFigure({
   id: "lmc/sparsity-sweep",
   title: "Accuracy and instability vs sparsity: IMP, late rewinding and random baselines (LeNet-300-100)",
   source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 8-9",
   claim:
     "Across sparsities there are three regimes: at low sparsity even random pruning matches; at intermediate sparsity only IMP subnetworks (and, for the deeper nets, only with rewinding to k > 0) match, and exactly those are stable; at extreme sparsity nothing matches.",
+  claims: [
+    { id: "random-matches", text: "At low sparsity even random pruning (or reinitialisation) matches the dense accuracy." },
+    { id: "only-imp", text: "At intermediate sparsity only IMP subnetworks match." },
+    { id: "nothing-matches", text: "At extreme sparsity nothing matches." },
+    { id: "matching-are-stable", text: "Where only IMP matches, the IMP subnetworks that match are exactly those that are stable." },
+    { id: "random-unstable", text: "Where only IMP matches, randomly pruned subnetworks are unstable." },
+  ],
   method:
     "For every IMP level and rewind step k: the IMP subnetwork, a random-pruning baseline (IMP's per-layer densities, rewound to the same W_k) and a random reinitialisation (IMP's mask, fresh weights). Test accuracy of each (trained with data order 0) and the instability of IMP and random pruning (two copies, different data orders). A subnetwork matches when its accuracy is within one std of the dense networks'.",
   presetNotes: REWIND_GRID_NOTES,
   presets: REWIND_GRID,
-  async run(config) {
-    return render(config, await runRewindGrid(config));
-  },
+  compute: runRewindGrid,
+  render,
 });

@@ -1,12 +1,13 @@
 import { defineFigure, FigureResult, Preset } from "./figure";
-import { color, hline } from "./plot-helpers";
+import { STABILITY, agreeIf, check, combine, thresholdCheck } from "./claims";
+import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, denseRun, isMatching, subnetwork } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { PathResult } from "../lmc/path";
 import { nominalDensity } from "../prune/imp";
-import { meanStd, pp } from "../util/stats";
+import { meanPm, meanStd, plural } from "../util/stats";
 import { UserError } from "../util/errors";
 
 /** Barriers between the solutions of successive IMP levels (Paul et al. 2023). */
@@ -60,57 +61,81 @@ function render(c: SuccessiveLevelsConfig, r: Awaited<ReturnType<typeof runSucce
     line: { color: color(i) },
     type: "scatter",
   });
-  const axis = { title: { text: "density of level L+1 (%, log scale)" }, type: "log", autorange: "reversed" };
+  const axis = densityAxis("density of level L+1 (%, log scale)", x);
+  const nInit = c.initSeeds.length;
   const barrierPlot = {
     id: "barrier-vs-density",
     title: `Test error barrier between IMP levels L and L+1 (${c.maskChoice === "child" ? "under level L+1's mask" : "as trained"})`,
     data: c.rewindSteps.map((k, i) => trace(k, i, series((p) => p.path.test.meanBarrier)(k))),
-    layout: { xaxis: axis, yaxis: { title: { text: "barrier (pp)" }, rangemode: "tozero" }, shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp")] },
+    layout: { xaxis: axis, yaxis: { title: { text: "barrier (pp)" }, rangemode: "tozero" }, shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp threshold: connected below")] },
+    caption: spreadCaption("initialisations", nInit, "Barrier: the largest test error on the path from level L to level L+1 minus the mean of the two ends. Dashed line: the 2 pp threshold."),
   };
   const accuracyPlot = {
     id: "accuracy-vs-density",
     title: "Test accuracy of level L+1",
     data: c.rewindSteps.map((k, i) => trace(k, i, series((p) => 1 - p.nextError)(k))),
-    layout: { xaxis: axis, yaxis: { title: { text: "test accuracy (%)" } }, shapes: [hline(100 * dense.mean, "dense network")] },
+    layout: { xaxis: axis, yaxis: { title: { text: "test accuracy (%)" } }, shapes: [hline(100 * dense.mean, "dense network's mean accuracy")] },
+    caption: spreadCaption("initialisations", nInit, "Dashed line: the dense networks' mean accuracy."),
   };
-  const rows = c.rewindSteps.flatMap((k) =>
+  const matchAt = dense.mean - (c.matchingTolerance ?? dense.std);
+  const measured = c.rewindSteps.flatMap((k) =>
     levels.map((l) => {
       const barrier = meanStd(at(k, l).map((p) => p.path.test.meanBarrier));
       const acc = meanStd(at(k, l).map((p) => 1 - p.nextError));
-      return [k, `${l} -> ${l + 1}`, (100 * nominalDensity(c.fraction, l + 1)).toFixed(1), pp(barrier.mean, barrier.std), pp(acc.mean, acc.std), isMatching(acc, dense, c.matchingTolerance) ? "yes" : "no", barrier.mean < STABILITY_THRESHOLD ? "yes" : "no"];
+      return { k, l, n: at(k, l).length, barrier, acc, matching: isMatching(acc, dense, c.matchingTolerance), connected: barrier.mean < STABILITY_THRESHOLD };
     }),
   );
-  const agreeing = rows.filter((row) => row[5] === row[6]).length;
+  const label = (m: (typeof measured)[number]) => `k = ${m.k}, ${m.l} -> ${m.l + 1} (${(100 * nominalDensity(c.fraction, m.l + 1)).toFixed(1)} %)`;
+  const rows = measured.map((m) => [m.k, `${m.l} -> ${m.l + 1}`, (100 * nominalDensity(c.fraction, m.l + 1)).toFixed(1), meanPm(m.barrier, m.n), meanPm(m.acc, m.n), m.matching ? "yes" : "no", m.connected ? "yes" : "no"]);
+  const agreeing = measured.filter((m) => m.matching === m.connected);
   const table = {
     id: "levels",
-    title: `Successive IMP levels: barrier between L and L+1, and whether L+1 matches the dense accuracy (${pp(dense.mean, dense.std)} %)`,
+    title: `Successive IMP levels: barrier between L and L+1, and whether L+1 matches the dense accuracy (${meanPm(dense, r.denseErrors.length)} %)`,
     columns: ["k", "levels", "density of L+1 (%)", "test barrier (pp)", "accuracy of L+1 (%)", "L+1 matching", "barrier < 2 pp"],
     rows,
+    note: `a ± b: mean ± one sample standard deviation over ${plural(nInit, "initialisation")}; a single value shows (n = 1). Matching: accuracy at least ${(100 * matchAt).toFixed(2)} %.`,
   };
   const findings = [
-    `Linearly connected (barrier < 2 pp) and matching agree for ${agreeing} of ${rows.length} level pairs.`,
+    `Linearly connected (barrier < 2 pp) and matching agree for ${agreeing.length} of ${measured.length} level pairs.`,
     ...c.rewindSteps.map((k) => {
-      const firstUnmatched = rows.find((row) => row[0] === k && row[5] === "no");
-      const firstBarrier = rows.find((row) => row[0] === k && row[6] === "no");
-      return `k = ${k}: first non-matching level ${firstUnmatched ? `${firstUnmatched[1]} (${firstUnmatched[2]} %)` : "none"}; first barrier above 2 pp ${firstBarrier ? `${firstBarrier[1]} (${firstBarrier[2]} %)` : "none"}.`;
+      const firstUnmatched = measured.find((m) => m.k === k && !m.matching);
+      const firstBarrier = measured.find((m) => m.k === k && !m.connected);
+      return `k = ${k}: first non-matching level ${firstUnmatched ? label(firstUnmatched) : "none"}; first barrier above 2 pp ${firstBarrier ? label(firstBarrier) : "none"}.`;
     }),
   ];
-  return { data: { config: c, ...r }, plots: [barrierPlot, accuracyPlot], tables: [table], findings };
+  const disagreeing = measured.filter((m) => m.matching !== m.connected);
+  const notMatching = measured.filter((m) => !m.matching);
+  const checks = [
+    agreeIf(
+      "connected-iff-matching",
+      disagreeing.length === 0,
+      `connected and matching coincide for ${agreeing.length} of ${measured.length} level pairs${disagreeing.length ? `; not for ${disagreeing.map((m) => `${label(m)}: ${m.matching ? "matching" : "not matching"}, barrier ${meanPm(m.barrier, m.n)} pp`).join("; ")}` : ""}.`,
+    ),
+    combine("connected-while-matching", measured.filter((m) => m.matching).map((m) => thresholdCheck("connected-while-matching", `${label(m)}: barrier`, m.barrier, m.n, STABILITY, true)), "no level pair has a matching level L+1."),
+    notMatching.length
+      ? combine("barrier-where-not-matching", notMatching.map((m) => thresholdCheck("barrier-where-not-matching", `${label(m)}: barrier`, m.barrier, m.n, STABILITY, false)))
+      : check("barrier-where-not-matching", "not tested", `every measured level matches (down to ${(100 * nominalDensity(c.fraction, c.maxLevel)).toFixed(1)} %), so the high-sparsity regime is not reached.`),
+  ];
+  return { plots: [barrierPlot, accuracyPlot], tables: [table], findings, checks };
 }
 
 const presets = Object.fromEntries(Object.entries(UNMASKING_SETUP).map(([p, s]) => [p, { ...s, maskChoice: "child" as const }])) as Record<Preset, SuccessiveLevelsConfig>;
 
-export const successiveLevels = defineFigure<SuccessiveLevelsConfig>({
+export const successiveLevels = defineFigure({
   id: "unmasking/successive-levels",
   title: "Error barriers between successive IMP levels (LeNet-300-100)",
   source: "Paul et al. 2023, Unmasking the Lottery Ticket Hypothesis (successive-level linear mode connectivity)",
   claim:
     "The solution of IMP level L+1 is linearly connected to that of level L (barrier about 0) exactly when level L+1 is matching; at high sparsity, where IMP stops matching, a barrier appears between successive levels.",
+  claims: [
+    { id: "connected-iff-matching", text: "The solutions of IMP levels L and L+1 are linearly connected (barrier about 0, below 2 pp) exactly when level L+1 is matching." },
+    { id: "connected-while-matching", text: "While level L+1 is matching, the barrier between L and L+1 is below 2 pp." },
+    { id: "barrier-where-not-matching", text: "At high sparsity, where level L+1 stops matching, a barrier (2 pp or more) appears between L and L+1." },
+  ],
   method:
     "For each rewind step k and level L, interpolate between the trained solutions of levels L and L+1 (under level L+1's mask by default; `maskChoice: \"parent\"` interpolates them as trained, inside level L's superset mask) and measure the test error barrier (max error minus the mean of the endpoints). Compare with whether level L+1 is matching (within one std of the dense accuracy).",
   presetNotes: UNMASKING_NOTES,
   presets,
-  async run(config) {
-    return render(config, await runSuccessiveLevels(config));
-  },
+  compute: runSuccessiveLevels,
+  render,
 });

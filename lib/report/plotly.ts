@@ -7,6 +7,8 @@ export interface Plot {
   title: string;
   data: Record<string, unknown>[];
   layout: Record<string, unknown>;
+  /** What the lines, bands, error bars and dashed lines show (printed under the plot). */
+  caption?: string;
 }
 
 let bundle: string | null = null;
@@ -30,6 +32,8 @@ export function plotlyScript(): string {
   return `<script>(function (define, module, exports) {\n${code}\n})(undefined, undefined, undefined);</script>`;
 }
 
+const escapeText = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 const escapeJson = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c");
 
 /** A `<div>` and the script that draws `plot` into it (needs plotlyScript() earlier on the page). */
@@ -37,6 +41,7 @@ export function plotHtml(plot: Plot, domId = `plot-${plot.id}`): string {
   const layout = { title: { text: plot.title }, margin: { t: 50, r: 20 }, template: "plotly_white", ...plot.layout };
   return (
     `<div id="${domId}" class="plot" style="width:100%;max-width:900px;height:460px"></div>\n` +
-    `<script>Plotly.newPlot(${escapeJson(domId)}, ${escapeJson(plot.data)}, ${escapeJson(layout)}, {responsive: true, displaylogo: false});</script>`
+    `<script>Plotly.newPlot(${escapeJson(domId)}, ${escapeJson(plot.data)}, ${escapeJson(layout)}, {responsive: true, displaylogo: false});</script>` +
+    (plot.caption ? `\n<p class="caption">${escapeText(plot.caption)}</p>` : "")
   );
 }

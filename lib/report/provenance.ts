@@ -19,6 +19,21 @@ export interface Provenance {
   startedAt: string;
   wallSeconds: number;
   command: string;
+  /** Who rendered report.html (the same commit as the data, or a later one after --render-only). */
+  report?: ReportProvenance;
+}
+
+/** The code that rendered a report from data.json. */
+export interface ReportProvenance {
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  renderedAt: string;
+  command: string;
+}
+
+export interface GitState {
+  commit: string | null;
+  dirty: boolean | null;
 }
 
 function git(args: string[]): string | null {
@@ -30,21 +45,39 @@ function git(args: string[]): string | null {
 }
 
 /** The command that ran, with paths relative to the repository so that provenance names no machine's folders. */
-function commandLine(): string {
+export function commandLine(): string {
   return process.argv
     .slice(1)
     .map((a) => (isAbsolute(a) ? relative(REPO_ROOT, a) || "." : a))
     .join(" ");
 }
 
+/** The commit checked out and whether tracked files differ from it. */
+export function gitState(): GitState {
+  const status = git(["status", "--porcelain", "--untracked-files=no"]);
+  return { commit: git(["rev-parse", "HEAD"]), dirty: status === null ? null : status.length > 0 };
+}
+
+/** Whether `path` (absolute) is a file tracked by the repository. */
+export function isTracked(path: string): boolean {
+  const rel = relative(REPO_ROOT, path);
+  if (rel.startsWith("..") || isAbsolute(rel)) return false;
+  return git(["ls-files", "--error-unmatch", "--", rel]) !== null;
+}
+
+export function reportProvenance(state: GitState = gitState()): ReportProvenance {
+  return { gitCommit: state.commit, gitDirty: state.dirty, renderedAt: new Date().toISOString(), command: commandLine() };
+}
+
+/** `state`: git when the computation started (HEAD may move while it runs). */
 export function provenance(
   figure: string,
   preset: string,
   config: unknown,
   backend: BackendInfo,
   started: Date,
+  state: GitState = gitState(),
 ): Provenance {
-  const status = git(["status", "--porcelain", "--untracked-files=no"]);
   const pkg = (name: string) => {
     try {
       return require(`${name}/package.json`).version as string;
@@ -55,8 +88,8 @@ export function provenance(
   return {
     figure,
     preset,
-    gitCommit: git(["rev-parse", "HEAD"]),
-    gitDirty: status === null ? null : status.length > 0,
+    gitCommit: state.commit,
+    gitDirty: state.dirty,
     config,
     backend,
     versions: {

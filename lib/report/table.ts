@@ -6,6 +6,8 @@ export interface Table {
   title: string;
   columns: string[];
   rows: (string | number | boolean | null)[][];
+  /** What the cells mean, e.g. what ± is (printed under the table). */
+  note?: string;
 }
 
 export function toDataFrame(table: Table): dfd.DataFrame {
@@ -31,7 +33,7 @@ export function dataFrameHtml(df: dfd.DataFrame, caption?: string): string {
 }
 
 export function tableHtml(table: Table): string {
-  return dataFrameHtml(toDataFrame(table), table.title);
+  return dataFrameHtml(toDataFrame(table), table.title) + (table.note ? `\n<p class="caption">${escapeHtml(table.note)}</p>` : "");
 }
 
 export { escapeHtml };

@@ -29,3 +29,22 @@ export interface MeanStd {
 export function meanStd(xs: number[]): MeanStd {
   return { mean: mean(xs), std: std(xs) };
 }
+
+/** "1 pair", "9 pairs". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * A mean and its spread for reports: "12.30 ± 0.40" (± one sample std over n > 1 values) or
+ * "12.30 (n = 1)", since one value has no spread. `scale` 100 turns fractions into percent or pp.
+ */
+export function meanPm(m: MeanStd, n: number, scale = 100, digits = 2): string {
+  const v = (x: number) => (scale * x).toFixed(digits);
+  return n > 1 ? `${v(m.mean)} ± ${v(m.std)}` : `${v(m.mean)} (n = 1)`;
+}
+
+/** meanPm of raw values. */
+export function pmOf(xs: number[], scale = 100, digits = 2): string {
+  return meanPm(meanStd(xs), xs.length, scale, digits);
+}

@@ -1,0 +1,82 @@
+import { MeanStd, meanPm } from "../util/stats";
+import { STABILITY_THRESHOLD } from "../lmc/barrier";
+
+/** One claim of the paper a figure reproduces, named so that its check can be found. */
+export interface Claim {
+  id: string;
+  text: string;
+}
+
+export type Verdict = "agrees" | "differs" | "borderline" | "not tested";
+
+/** A claim compared with this run's numbers. */
+export interface ClaimCheck {
+  claim: string;
+  verdict: Verdict;
+  /** The numbers behind the verdict, in a sentence. */
+  evidence: string;
+}
+
+export function check(claim: string, verdict: Verdict, evidence: string): ClaimCheck {
+  return { claim, verdict, evidence };
+}
+
+/** Agrees when the measurement matches what the paper expects, differs otherwise. */
+export function agreeIf(claim: string, agrees: boolean, evidence: string): ClaimCheck {
+  return check(claim, agrees ? "agrees" : "differs", evidence);
+}
+
+/**
+ * A mean compared with a threshold, with its margin: borderline when the threshold lies within one
+ * sample std of the mean (n > 1) or within `minBand` of it, so a verdict near it is never stated as firm.
+ */
+export function thresholdSide(value: MeanStd, n: number, threshold: number, minBand: number): { below: boolean; borderline: boolean; margin: number } {
+  const margin = value.mean - threshold;
+  const band = Math.max(n > 1 ? value.std : 0, minBand);
+  return { below: margin < 0, borderline: Math.abs(margin) <= band, margin };
+}
+
+export interface ThresholdSpec {
+  threshold: number;
+  /** "the 2 pp stability threshold". */
+  name: string;
+  /** Unit of the value once scaled by 100: "pp" or "%". */
+  unit: string;
+  /** Margins this small are borderline whatever the spread. */
+  minBand: number;
+}
+
+/** The LMC paper's stability threshold: instability below 2 pp; within 0.2 pp of it is borderline. */
+export const STABILITY: ThresholdSpec = { threshold: STABILITY_THRESHOLD, name: "the 2 pp stability threshold", unit: "pp", minBand: 0.002 };
+
+/** Matching: accuracy at least the dense mean minus the tolerance; within 0.1 pp of that is borderline. */
+export function matchingThreshold(threshold: number): ThresholdSpec {
+  return { threshold, name: `the matching threshold (${(100 * threshold).toFixed(2)} %)`, unit: "%", minBand: 0.001 };
+}
+
+/** A threshold claim: agrees when the side the paper expects holds, differs when not, borderline when close. */
+export function thresholdCheck(claim: string, what: string, value: MeanStd, n: number, spec: ThresholdSpec, expectBelow: boolean): ClaimCheck {
+  const side = thresholdSide(value, n, spec.threshold, spec.minBand);
+  const verdict: Verdict = side.borderline ? "borderline" : side.below === expectBelow ? "agrees" : "differs";
+  const margin = `${Math.abs(100 * side.margin).toFixed(2)} pp ${side.below ? "below" : "above"} ${spec.name}`;
+  return check(claim, verdict, `${what} ${meanPm(value, n)} ${spec.unit}, ${margin}${side.borderline ? " (borderline: within the noise of the threshold)" : ""}.`);
+}
+
+/** The findings' sentence for a check: the claim, the verdict, the evidence. */
+export function checkSentence(claims: Claim[], c: ClaimCheck): string {
+  const claim = claims.find((x) => x.id === c.claim);
+  const verdict = { agrees: "agrees", differs: "DIFFERS", borderline: "is borderline", "not tested": "does not test this" }[c.verdict];
+  return `Paper: ${claim?.text ?? c.claim} This run ${verdict}: ${c.evidence}`;
+}
+
+/** One claim checked at several settings: differs if any setting differs, borderline if any is, else agrees. */
+export function combine(claim: string, parts: ClaimCheck[], empty = "no setting was measured."): ClaimCheck {
+  if (!parts.length) return check(claim, "not tested", empty);
+  const verdict: Verdict = parts.some((p) => p.verdict === "differs") ? "differs" : parts.some((p) => p.verdict === "borderline") ? "borderline" : parts.every((p) => p.verdict === "not tested") ? "not tested" : "agrees";
+  const text = (ps: ClaimCheck[]) => ps.map((p) => p.evidence.replace(/\.$/, "")).join("; ");
+  if (parts.length <= 4) return check(claim, verdict, `${text(parts)}.`);
+  // Many settings: count them, and spell out those that do not agree (or the first and last when all do).
+  const odd = parts.filter((p) => p.verdict !== "agrees");
+  const agreeing = parts.length - odd.length;
+  return check(claim, verdict, `${agreeing} of ${parts.length} settings agree; ${odd.length ? `not: ${text(odd.slice(0, 8))}${odd.length > 8 ? `; and ${odd.length - 8} more` : ""}` : `e.g. ${text([parts[0], parts[parts.length - 1]])}`}.`);
+}
