@@ -45,7 +45,8 @@ export function hline(y: number, label: string): Record<string, unknown> {
     y0: y,
     y1: y,
     line: { dash: "dash", color: "#888", width: 1 },
-    label: { text: label, textposition: "end", font: { size: 11, color: "#666" } },
+    // Below the line, so that the label stays visible when the line is at the top of the axis.
+    label: { text: label, textposition: "end", yanchor: "top", font: { size: 11, color: "#666" } },
   };
 }
 
