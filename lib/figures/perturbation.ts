@@ -65,7 +65,7 @@ function render(c: PerturbationConfig, r: Awaited<ReturnType<typeof runPerturbat
       return { x: c.scales, y: s.map((v) => 100 * v.mean), error_y: { type: "data", array: s.map((v) => 100 * v.std), visible: true }, name: `level ${level} (${(100 * nominalDensity(c.fraction, level)).toFixed(1)} %)`, mode: "lines+markers", line: { color: color(i) }, type: "scatter" };
     }),
     layout: {
-      xaxis: { title: { text: "noise norm / norm of the weights the next pruning removes" }, type: "log" },
+      xaxis: { title: { text: "noise norm / norm of the weights the next pruning removes (log scale)" }, type: "log", tickvals: c.scales, ticktext: c.scales.map(String) },
       yaxis: { title: { text: "test barrier (pp)" }, rangemode: "tozero" },
       shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp threshold: same mode below")],
     },

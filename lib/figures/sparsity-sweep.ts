@@ -69,7 +69,7 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
     title: `Which subnetworks match the dense accuracy (${meanPm(dense, r.denseErrors.length)} %), per density`,
     columns: ["density (%)", "IMP level", "IMP matching at k", "IMP stable at k", "random baselines matching", "regime"],
     rows,
-    note: `Matching: mean accuracy over ${plural(c.initSeeds.length, "initialisation")} at least ${(100 * matchAt).toFixed(2)} % (the dense mean minus ${c.matchingTolerance === null ? "one std of the dense runs" : "the tolerance"}); stable: mean instability below 2 pp.`,
+    note: `Matching: mean accuracy over ${plural(c.initSeeds.length, "initialisation")} at least ${(100 * matchAt).toFixed(2)} % (the dense mean minus ${c.matchingTolerance === null ? "one std of the dense runs" : "the tolerance"}); stable: mean instability below 2 pp. The dense accuracy in the title is mean ± one sample standard deviation over ${plural(r.denseErrors.length, "dense run")}.`,
   };
   const findings = rows.map((row) => `${row[0]} % density: ${row[5]} (IMP matching at k = ${row[2]}; stable at k = ${row[3]}; random baselines matching: ${row[4]}).`);
   const regimeOf = (level: number) => rows[levels.indexOf(level)][5] as string;
