@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import { runTasks, workerCount } from "../lib/parallel/pool";
-import { ensureRun, loadWeights, runDir } from "../lib/store/runs";
+import { loadWeights, runDir } from "../lib/store/runs";
+import { ensureRun } from "../lib/materialise/run";
 import { tinyRun } from "./support/tiny";
 import { freshResults } from "./support/env";
 

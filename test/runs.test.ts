@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureRun, loadWeights, runDir } from "../lib/store/runs";
+import { loadWeights, runDir } from "../lib/store/runs";
+import { ensureRun } from "../lib/materialise/run";
 import { branchAt, copies } from "../lib/lmc/instability";
 import { linearPath } from "../lib/lmc/path";
 import { tinyRun } from "./support/tiny";

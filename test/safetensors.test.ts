@@ -10,7 +10,8 @@ describe("safetensors checkpoints", () => {
   it("round-trip tensors and metadata exactly", () => {
     const bytes = encodeSafetensors(tensors, { step: "42" });
     const { tensors: back, metadata } = decodeSafetensors(bytes, "x");
-    expect(metadata).toEqual({ step: "42" });
+    expect(metadata.step).toBe("42");
+    expect(metadata.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(back["fc1.weight"]).toEqual(tensors["fc1.weight"]);
     expect(back["fc1.bias"].data).toEqual(tensors["fc1.bias"].data);
   });
@@ -28,5 +29,12 @@ describe("safetensors checkpoints", () => {
     const garbage = bytes.slice();
     garbage[9] = 0x7b + 1;
     expect(() => decodeSafetensors(garbage, "ckpt")).toThrow(/not valid JSON/);
+  });
+  it("detect data damaged without a change of size, through the checksum in the metadata", () => {
+    const bytes = encodeSafetensors(tensors);
+    const damaged = bytes.slice();
+    damaged[damaged.length - 5] ^= 0x01; // one bit of fc1.bias
+    expect(damaged.length).toBe(bytes.length);
+    expect(() => decodeSafetensors(damaged, "ckpt")).toThrow(/does not match the sha256/);
   });
 });

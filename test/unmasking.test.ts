@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureRun, loadWeights } from "../lib/store/runs";
+import { loadWeights } from "../lib/store/runs";
+import { ensureRun } from "../lib/materialise/run";
 import { linearPath } from "../lib/lmc/path";
 import { impLevel } from "../lib/prune/imp";
-import { ensureMask } from "../lib/store/masks";
+import { ensureMask } from "../lib/materialise/mask";
 import { perturb } from "../lib/prune/perturb";
 import { l2Distance } from "../lib/lmc/distance";
 import { applyMask } from "../lib/prune/mask";

@@ -1,6 +1,7 @@
 import { RunConfig } from "../store/run-config";
-import { ensureRun, loadWeights, modelFor } from "../store/runs";
-import { ensureMask, maskOf } from "../store/masks";
+import { loadWeights } from "../store/runs";
+import { ensureRun, modelFor } from "../materialise/run";
+import { ensureMask, maskOf } from "../materialise/mask";
 import { cachedJson, cachedPath } from "../store/cached";
 import { runHash } from "../store/run-config";
 import { deviceData, trainEvalSplit } from "../data/device";

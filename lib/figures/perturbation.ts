@@ -5,7 +5,7 @@ import { SparseSetup, subnetwork } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
-import { ensureMask } from "../store/masks";
+import { ensureMask } from "../materialise/mask";
 import { loadWeights } from "../store/runs";
 import { RunConfig } from "../store/run-config";
 import { l2Norm } from "../lmc/distance";

@@ -1,6 +1,6 @@
 import { Measured, SparseSetup, SubnetworkKind, denseRun, measure, subnetwork } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
-import { ensureMask } from "../store/masks";
+import { ensureMask } from "../materialise/mask";
 import { loadWeights } from "../store/runs";
 import { copies } from "../lmc/instability";
 import { l2Distance } from "../lmc/distance";

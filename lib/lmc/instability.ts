@@ -1,5 +1,5 @@
 import { RunConfig } from "../store/run-config";
-import { ensureRun } from "../store/runs";
+import { ensureRun } from "../materialise/run";
 import { linearPath, PathOptions, PathResult } from "./path";
 
 /**

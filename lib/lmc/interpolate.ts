@@ -3,6 +3,7 @@ import { Params, HostParams, disposeParams, toDevice } from "../models/params";
 import { Model } from "../models/model";
 import { DeviceSplit, evaluate, Metrics } from "../train/evaluate";
 import { progress } from "../util/progress";
+import { eventLoopYielder } from "../util/yield";
 
 /** alpha * a + (1 - alpha) * b, parameter by parameter (both must have the same names and shapes). */
 export function interpolate(a: Params, b: Params, alpha: number): Params {
@@ -30,6 +31,7 @@ export async function evaluatePath(
   const out: Record<string, Metrics[]> = {};
   for (const name of Object.keys(splits)) out[name] = [];
   const bar = progress("path", 0, alphas.length, "point");
+  const yieldNow = eventLoopYielder();
   try {
     for (const [i, alpha] of alphas.entries()) {
       bar.update(i, { alpha });
@@ -39,6 +41,7 @@ export async function evaluatePath(
       } finally {
         if (p !== pa && p !== pb) disposeParams(p);
       }
+      await yieldNow();
     }
   } finally {
     disposeParams(pa);

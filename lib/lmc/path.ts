@@ -1,7 +1,8 @@
 import { RunConfig, runHash } from "../store/run-config";
-import { ensureRun, loadWeights } from "../store/runs";
+import { loadWeights } from "../store/runs";
+import { ensureRun } from "../materialise/run";
 import { cachedJson, cachedPath } from "../store/cached";
-import { ensureMask } from "../store/masks";
+import { ensureMask } from "../materialise/mask";
 import { MaskSpec } from "../prune/mask-spec";
 import { applyMask } from "../prune/mask";
 import { configHash } from "../util/hash";

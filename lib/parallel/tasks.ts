@@ -1,7 +1,8 @@
 import { RunConfig } from "../store/run-config";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ensureRun, readSummary, runDir, RunSummary } from "../store/runs";
+import { readSummary, runDir, RunSummary } from "../store/runs";
+import { ensureRun } from "../materialise/run";
 import { linearPath, pathCachePath, PathOptions, PathResult } from "../lmc/path";
 import { FlatnessOptions, LevelFlatness, flatnessCachePath, levelFlatness } from "../analyses/flatness";
 

@@ -1,27 +1,41 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "./paths";
 import { configHash } from "../util/hash";
-import { writeJsonAtomic } from "../util/atomic";
+import { readCheckedJson, writeCheckedJson } from "./checked-json";
+import { CorruptFileError } from "./safetensors";
+import { withLock } from "./lock";
+import { warnDiscarded } from "./discard";
 
 /**
  * Memoises a JSON-serialisable computation on disk under results/cache/<kind>/<hash of key>.json.
- * An unreadable entry (which atomic writes should prevent) is discarded and recomputed.
+ * Computed under a lock, like runs, so that two workers or processes never compute the same entry twice;
+ * an entry that fails its checksum is discarded and recomputed.
  */
 export function cachedPath(kind: string, key: unknown): string {
   return join(cacheDir(), kind, `${configHash(key)}.json`);
 }
 
+function read<T>(path: string): T | null {
+  try {
+    return readCheckedJson<{ value: T }>(path)?.value ?? null;
+  } catch (e) {
+    if (!(e instanceof CorruptFileError)) throw e;
+    warnDiscarded(path, e);
+    rmSync(path, { force: true });
+    return null;
+  }
+}
+
 export async function cachedJson<T>(kind: string, key: unknown, compute: () => Promise<T>): Promise<T> {
   const path = cachedPath(kind, key);
-  if (existsSync(path)) {
-    try {
-      return JSON.parse(readFileSync(path, "utf8")).value as T;
-    } catch {
-      rmSync(path, { force: true });
-    }
-  }
-  const value = await compute();
-  writeJsonAtomic(path, { key, value });
-  return value;
+  const hit = read<T>(path);
+  if (hit !== null) return hit;
+  return withLock(`${path}.lock`, async () => {
+    const done = read<T>(path); // computed by another worker while we waited
+    if (done !== null) return done;
+    const value = await compute();
+    writeCheckedJson(path, { key, value });
+    return value;
+  }, { what: `${kind} ${configHash(key).slice(0, 12)}` });
 }

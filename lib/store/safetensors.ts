@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../util/atomic";
 import { HostParams } from "../models/params";
@@ -6,13 +7,24 @@ import { HostParams } from "../models/params";
  * Checkpoints in the safetensors format: an 8-byte little-endian header length, a JSON header
  * {name: {dtype: "F32", shape, data_offsets: [begin, end]}, __metadata__: {string: string}}, then the
  * raw little-endian float32 data. Readable by Python's `safetensors` and in a few lines of numpy.
+ * The metadata holds `sha256`, the SHA-256 of the data section, checked on every read: a file damaged
+ * without changing its size is caught like a truncated one.
  */
 export class CorruptFileError extends Error {}
 
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+
 export function encodeSafetensors(tensors: HostParams, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  let offset = 0;
   const names = Object.keys(tensors);
+  const data = new Uint8Array(names.reduce((n, name) => n + tensors[name].data.byteLength, 0));
+  let at = 0;
+  for (const name of names) {
+    const d = tensors[name].data;
+    data.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
+    at += d.byteLength;
+  }
+  const header: Record<string, unknown> = { __metadata__: { ...metadata, sha256: sha256(data) } };
+  let offset = 0;
   for (const name of names) {
     const bytes = tensors[name].data.length * 4;
     header[name] = { dtype: "F32", shape: tensors[name].shape, data_offsets: [offset, offset + bytes] };
@@ -24,12 +36,7 @@ export function encodeSafetensors(tensors: HostParams, metadata: Record<string, 
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
-  let at = 8 + headerBytes.length;
-  for (const name of names) {
-    const d = tensors[name].data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
-    at += d.byteLength;
-  }
+  out.set(data, 8 + headerBytes.length);
   return out;
 }
 
@@ -49,6 +56,8 @@ export function decodeSafetensors(bytes: Uint8Array, name: string): { tensors: H
   }
   const dataStart = 8 + headerLength;
   const metadata = (header.__metadata__ ?? {}) as unknown as Record<string, string>;
+  if (!metadata.sha256) fail("no sha256 of its data in the metadata (written before checksums were stored)");
+  if (sha256(bytes.subarray(dataStart)) !== metadata.sha256) fail("its data does not match the sha256 in its metadata (the file was damaged)");
   const tensors: HostParams = {};
   for (const [key, entry] of Object.entries(header)) {
     if (key === "__metadata__") continue;

@@ -8,6 +8,7 @@ import { crossEntropy } from "./loss";
 import { DeviceSplit } from "./evaluate";
 import { epochOrder, stepsPerEpoch } from "../data/order";
 import { progress } from "../util/progress";
+import { eventLoopYielder } from "../util/yield";
 
 /** Everything that evolves during training: the step reached, the weights and the optimizer state. */
 export interface TrainState {
@@ -70,6 +71,7 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
   let lossSum: tf.Scalar = tf.scalar(0);
   let lossCount = 0;
   let lastLoss = NaN;
+  const yieldNow = eventLoopYielder();
   try {
     while (state.step < toStep) {
       if (o.signal?.aborted) throw new Error(`training interrupted at step ${state.step}`);
@@ -112,6 +114,7 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
         bar.update(state.step, { loss: lastLoss });
       }
       if (stops.has(state.step) && o.onStop) await o.onStop(state);
+      await yieldNow();
     }
   } finally {
     order?.dispose();
