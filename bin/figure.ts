@@ -5,7 +5,9 @@ import { FIGURES } from "../lib/figures/registry";
 import { PRESETS } from "../lib/figures/figure";
 import { renderFigure, runFigure } from "../lib/figures/run-figure";
 import { UserError } from "../lib/util/errors";
-import { formatDuration } from "../lib/util/progress";
+import { clearStatusLine, formatDuration } from "../lib/util/progress";
+import { trackFigure } from "../lib/parallel/figure-progress";
+import { checkResultsWritable } from "../lib/store/writable";
 
 const USAGE = `usage: npm run figure -- <figure-id> [--preset quick|cpu|paper] [--overwrite | --render-only]
        npm run figure -- --list
@@ -17,9 +19,20 @@ Reproduces a figure headless and writes results/figures/<figure-id>/<preset>/
   --render-only  re-render report.html and the findings from the existing data.json with the current
                  code; the data and the commit that computed it are kept, provenance.json adds the
                  commit that rendered the report
-Environment: LOTTERY_BACKEND=tensorflow|wasm|cpu forces a backend; LOTTERY_RESULTS moves results/.`;
+Environment variables (LOTTERY_RESULTS, LOTTERY_WORKERS, LOTTERY_BACKEND, ...): see the README's table.`;
+
+/** `-preset quick` would parse as `-p reset`: an argument with one dash and several letters is a typo for `--`. */
+function rejectSingleDashWords(args: string[]): void {
+  const known = ["p", "l", "h"];
+  for (const a of args) {
+    if (a === "--") return;
+    const m = /^-([A-Za-z][\w-]+)$/.exec(a);
+    if (m && !known.includes(m[1])) throw new UserError(`unknown option "${a}"; long options take two dashes: --${m[1]}. Run \`npm run figure -- --help\` for usage.`);
+  }
+}
 
 main(async () => {
+  rejectSingleDashWords(process.argv.slice(2));
   let parsed;
   try {
     parsed = parseArgs({
@@ -42,7 +55,10 @@ main(async () => {
   if (!(PRESETS as readonly string[]).includes(values.preset!)) throw new UserError(`unknown preset "${values.preset}"; use one of: ${PRESETS.join(", ")}.`);
   const started = Date.now();
   if (values.overwrite && values["render-only"]) throw new UserError("--render-only keeps data.json as it is; it cannot be combined with --overwrite.");
-  const run = values["render-only"] ? renderFigure(positionals[0], values.preset!) : await runFigure(positionals[0], values.preset!, { overwrite: values.overwrite });
+  checkResultsWritable();
+  const id = positionals[0];
+  const run = values["render-only"] ? renderFigure(id, values.preset!) : await trackFigure(id, () => runFigure(id, values.preset!, { overwrite: values.overwrite }));
+  clearStatusLine();
   for (const f of run.findings) console.log(`- ${f}`);
   const wrote = values["render-only"] ? "report.html, provenance.json; data.json kept" : "report.html, data.json, provenance.json";
   console.log(`wrote ${relative(process.cwd(), run.outDir)}/ (${wrote}) in ${formatDuration((Date.now() - started) / 1000)} on ${run.provenance.backend.name}`);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { realpathSync } from "node:fs";
 import { isCached, perform, Task, TaskResult } from "./tasks";
 import { emitProgress } from "../util/progress";
+import { figureLine, taskFinished, waveStarted } from "./figure-progress";
 import { UserError } from "../util/errors";
 
 /**
@@ -37,13 +38,29 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
     if (isCached(tasks[i])) results[i] = (await perform(tasks[i])) as TaskResult<T>;
     else todo.push(i);
   }
+  waveStarted(todo.map((i) => tasks[i]));
+  // The figure's overall line: after every finished task, at most every 10 s in logs (always at the end).
+  let overall = "";
+  let lastOverall = 0;
+  const finished = (index: number, startedAt: number, remaining: number) => {
+    taskFinished(tasks[index], (Date.now() - startedAt) / 1000);
+    const line = figureLine(Math.min(workers, todo.length));
+    if (line && (process.stderr.isTTY || remaining === 0 || Date.now() - lastOverall > 10_000)) {
+      lastOverall = Date.now();
+      overall = line;
+      if (!process.stderr.isTTY || workers <= 1 || todo.length <= 1) emitProgress(line, !process.stderr.isTTY);
+    }
+  };
+  let remaining = todo.length;
   if (workers <= 1 || todo.length <= 1) {
     for (const i of todo) {
+      const startedAt = Date.now();
       try {
         results[i] = (await perform(tasks[i])) as TaskResult<T>;
       } catch (e) {
         failures.push({ index: i, message: (e as Error).message, user: e instanceof UserError });
       }
+      finished(i, startedAt, --remaining);
     }
   } else {
     let next = 0;
@@ -53,7 +70,8 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
       if (!process.stderr.isTTY) return emitProgress(`[w${lane + 1}] ${line}`, final);
       board.set(lane, line);
       const width = process.stderr.columns ?? 160;
-      emitProgress([...board.entries()].map(([l, text]) => `[w${l + 1}] ${text}`).join("  |  ").slice(0, width - 1), false);
+      const lanes = [...board.entries()].map(([l, text]) => `[w${l + 1}] ${text}`);
+      emitProgress([...(overall ? [overall] : []), ...lanes].join("  |  ").slice(0, width - 1), false);
     };
     const lane = async (lane: number): Promise<void> => {
       let worker: Worker | null = null;
@@ -62,6 +80,7 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
           const index = todo[next++];
           worker ??= spawnWorker();
           const w = worker;
+          const startedAt = Date.now();
           // One flat shape (not a union): tslab type-checks this file without strictNullChecks, where
           // discriminated unions on a boolean do not narrow.
           const outcome = await new Promise<{ ok: boolean; result?: unknown; message?: string; user?: boolean; crashed?: boolean }>((resolve) => {
@@ -95,6 +114,7 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
             failures.push({ index, message: outcome.message ?? "failed", user: Boolean(outcome.user) });
             if (outcome.crashed) worker = null; // replace it for the next task
           }
+          finished(index, startedAt, --remaining);
         }
       } finally {
         await worker?.terminate();

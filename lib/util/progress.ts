@@ -11,10 +11,20 @@ export type ProgressSink = (line: string, final: boolean) => void;
 
 let sink: ProgressSink = defaultSink;
 let quiet = false;
+/** Whether the terminal's last line is a status line still to be overwritten. */
+let statusShown = false;
 
 function defaultSink(line: string, final: boolean): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}${final ? "\n" : ""}`);
-  else process.stderr.write(line + "\n");
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\r\x1b[K${line}${final ? "\n" : ""}`);
+    statusShown = !final;
+  } else process.stderr.write(line + "\n");
+}
+
+/** Clears the terminal's status line, so that what is printed next starts on a clean line. */
+export function clearStatusLine(): void {
+  if (statusShown && process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+  statusShown = false;
 }
 
 /** Sends a line to the current sink (e.g. a line a worker thread reported). */
