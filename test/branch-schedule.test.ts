@@ -26,7 +26,8 @@ function expectedFirstStep(config: ReturnType<typeof tinyRun>, weights: HostPara
   idx.forEach((j, i) => x.set(data.train.host!.x.subarray(j * row, (j + 1) * row), i * row));
   const y = Int32Array.from(idx, (j) => data.train.host!.y[j]);
   const names = Object.keys(weights);
-  return tf.tidy(() => {
+  const out: HostParams = {};
+  tf.tidy(() => {
     const p = toDevice(weights);
     const xb = tf.tensor(x, [h.batchSize, ...data.train.x.shape.slice(1)]);
     const yb = tf.tensor1d(y, "int32");
@@ -36,13 +37,12 @@ function expectedFirstStep(config: ReturnType<typeof tinyRun>, weights: HostPara
       return crossEntropy(model.forward(named, xb) as tf.Tensor2D, yb);
     })(names.map((n) => p[n]));
     const lr = learningRate(h, k);
-    const out: HostParams = {};
     names.forEach((n, i) => {
       const step = tf.mul(tf.add(grads[i], tf.mul(p[n], h.weightDecay)), -lr);
       out[n] = { shape: weights[n].shape, data: step.dataSync() as Float32Array };
     });
-    return out;
   });
+  return out;
 }
 
 function maxAbs(a: ArrayLike<number>): number {

@@ -96,7 +96,10 @@ export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ 
 /** The paper's dense LeNet-300-100 accuracy (LMC paper, Table 1: 98.3 % after 24K iterations). */
 const PAPER_ACCURACY = 0.983;
 
-function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDenseInstability>>): FigureResult {
+export type DenseInstabilityData = Awaited<ReturnType<typeof runDenseInstability>>;
+
+/** The plots, table and numeric findings of a dense instability analysis, whatever the paper's claims about it. */
+export function denseInstabilityViews(c: DenseInstabilityConfig, r: DenseInstabilityData): Omit<FigureResult, "checks"> {
   const alphas = evenAlphas(c.alphas);
   const nPairs = r.summary[0]?.n ?? 0;
   const curvePlot = (split: "test" | "train") => ({
@@ -147,6 +150,12 @@ function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDense
       (s) => `k = ${s.k}: test instability ${meanPm(s.testInstability, s.n)} pp, train ${meanPm(s.trainInstability, s.n)} pp over ${plural(s.n, "pair")}: ${s.stable ? "stable" : "unstable"}.`,
     ),
   ];
+  return { plots: [curvePlot("test"), curvePlot("train"), instabilityPlot], tables: [table], findings };
+}
+
+function render(c: DenseInstabilityConfig, r: DenseInstabilityData): FigureResult {
+  const nInit = c.initSeeds.length;
+  const denseAccuracy = { mean: 1 - r.denseTestError.mean, std: r.denseTestError.std };
   const k0 = r.summary.find((s) => s.k === 0);
   const later = r.summary.filter((s) => s.k > 0);
   const accuracyGap = denseAccuracy.mean - PAPER_ACCURACY;
@@ -161,7 +170,7 @@ function render(c: DenseInstabilityConfig, r: Awaited<ReturnType<typeof runDense
       ? agreeIf("stable-later", later.every((s) => s.stable), `test instability at k = ${later.map((s) => `${s.k}: ${meanPm(s.testInstability, s.n)} pp`).join("; ")}.`)
       : check("stable-later", "not tested", "no k > 0 was measured."),
   ];
-  return { plots: [curvePlot("test"), curvePlot("train"), instabilityPlot], tables: [table], findings, checks };
+  return { ...denseInstabilityViews(c, r), checks };
 }
 
 const mnist: DataConfig = { dataset: "mnist" };

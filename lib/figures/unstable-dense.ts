@@ -1,0 +1,181 @@
+import { defineFigure, FigureResult } from "./figure";
+import { ClaimCheck, STABILITY, check, thresholdCheck, thresholdSide } from "./claims";
+import { DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews, runDenseInstability } from "./dense-instability";
+import { errorBars, hline } from "./plot-helpers";
+import { unstableDenseInstability } from "./unstable-presets";
+import { TrainHparams } from "../train/hparams";
+import { STABILITY_THRESHOLD } from "../lmc/barrier";
+import { MeanStd, meanPm } from "../util/stats";
+
+/**
+ * The LMC paper's dense instability analysis (Figs. 2-3) on a network that is unstable at initialisation,
+ * with the paper's "Low" (a 10x lower rate) and "Warmup" (a long linear warm-up) variants at k = 0.
+ */
+export interface UnstableDenseConfig {
+  standard: DenseInstabilityConfig;
+  variants: { id: "low" | "warmup"; label: string; train: TrainHparams }[];
+}
+
+/** The paper's Low variant: the rate divided by 10, no drops (ResNet-20 Low: SGD 0.01 instead of 0.1). */
+export function lowTraining(h: TrainHparams): TrainHparams {
+  return { ...h, lr: h.lr / 10, lrDropSteps: [] };
+}
+
+/** The paper's Warmup variant: 0.3x the rate, reached by linear warm-up over 30/63 of training, no drops (ResNet-20 Warmup: 0.03, 30K of 63K). */
+export function warmupTraining(h: TrainHparams): TrainHparams {
+  return { ...h, lr: 0.3 * h.lr, warmupSteps: Math.round((h.steps * 30) / 63), lrDropSteps: [] };
+}
+
+function withVariants(standard: DenseInstabilityConfig): UnstableDenseConfig {
+  return {
+    standard,
+    variants: [
+      { id: "low", label: "Low", train: lowTraining(standard.train) },
+      { id: "warmup", label: "Warmup", train: warmupTraining(standard.train) },
+    ],
+  };
+}
+
+export async function runUnstableDense(c: UnstableDenseConfig) {
+  const standard = await runDenseInstability(c.standard);
+  const variants: DenseInstabilityData[] = [];
+  for (const v of c.variants) variants.push(await runDenseInstability({ ...c.standard, train: v.train, ks: [0] }));
+  return { standard, variants };
+}
+
+type Data = Awaited<ReturnType<typeof runUnstableDense>>;
+
+const accuracyOf = (d: DenseInstabilityData): MeanStd => ({ mean: 1 - d.denseTestError.mean, std: d.denseTestError.std });
+
+/** The first k of the grid from which every measured k is below the threshold (null: never). */
+export function onsetOfStability(summary: DenseInstabilityData["summary"]): DenseInstabilityData["summary"][number] | null {
+  const ks = [...summary].sort((a, b) => a.k - b.k);
+  for (let i = 0; i < ks.length; i++) if (ks.slice(i).every((s) => s.testInstability.mean < STABILITY_THRESHOLD)) return ks[i];
+  return null;
+}
+
+/** The paper's onset: ResNet-20 at about 3 % of training, VGG-16 at about 1.6 %; "early" here means by 5 %. */
+const EARLY_FRACTION = 0.05;
+
+function render(c: UnstableDenseConfig, r: Data): FigureResult {
+  const views = denseInstabilityViews(c.standard, r.standard);
+  const nInit = c.standard.initSeeds.length;
+  const settings = [{ label: "Standard", train: c.standard.train, data: r.standard }, ...c.variants.map((v, i) => ({ label: v.label, train: v.train, data: r.variants[i] }))];
+  const atZero = (d: DenseInstabilityData) => d.summary.find((s) => s.k === 0);
+  const schedule = (h: TrainHparams) =>
+    [`SGD ${h.lr}`, h.momentum ? `momentum ${h.momentum}` : "", h.warmupSteps ? `warm-up ${h.warmupSteps} steps` : "", h.lrDropSteps.length ? `x${h.lrDropFactor} at ${h.lrDropSteps.join(", ")}` : ""].filter(Boolean).join(", ");
+  const variantTable = {
+    id: "variants",
+    title: "Standard, Low and Warmup training at k = 0",
+    columns: ["setting", "optimizer and schedule", "dense test accuracy (%)", "test instability at k = 0 (pp)", "pairs", "stable (< 2 pp)"],
+    rows: settings.map((s) => {
+      const z = atZero(s.data);
+      return [s.label, schedule(s.train), meanPm(accuracyOf(s.data), nInit), z ? meanPm(z.testInstability, z.n) : "-", z?.n ?? 0, z ? (z.stable ? "yes" : "no") : "-"];
+    }),
+    note: "a ± b: mean ± one sample standard deviation, over the initialisations (accuracy) or over every pair of copies (instability).",
+  };
+  const variantPlot = {
+    id: "variants-at-init",
+    title: "Instability at k = 0 of the standard, Low and Warmup settings",
+    data: [errorBars("test instability", settings.map((s) => s.label), settings.map((s) => 100 * (atZero(s.data)?.testInstability.mean ?? NaN)), settings.map((s) => 100 * (atZero(s.data)?.testInstability.std ?? 0)), 0)],
+    layout: {
+      xaxis: { title: { text: "training setting" }, type: "category" },
+      yaxis: { title: { text: "test instability at k = 0 (pp)" }, rangemode: "tozero" },
+      shapes: [hline(100 * STABILITY_THRESHOLD, "stability threshold: stable below 2 pp")],
+    },
+    caption: `Points: mean over ${atZero(r.standard)?.n ?? 0} pairs of copies (${nInit} initialisations); error bars: ± 1 sample standard deviation. Dashed line: the LMC paper's 2 pp stability threshold.`,
+  };
+
+  const k0 = atZero(r.standard);
+  const onset = onsetOfStability(r.standard.summary);
+  const T = c.standard.train.steps;
+  const onsetCheck = (): ClaimCheck => {
+    if (!k0) return check("early-onset", "not tested", "k = 0 was not measured.");
+    if (!onset) return check("early-onset", "differs", `no measured k is followed only by stable ones (largest k measured: ${Math.max(...c.standard.ks)}, ${((100 * Math.max(...c.standard.ks)) / T).toFixed(1)} % of training).`);
+    if (onset.k === 0) return check("early-onset", "differs", "the network is already stable at k = 0, so there is no onset to locate.");
+    const side = thresholdSide(onset.testInstability, onset.n, STABILITY.threshold, STABILITY.minBand);
+    const fraction = onset.k / T;
+    const verdict = side.borderline ? "borderline" : fraction <= EARLY_FRACTION ? "agrees" : "differs";
+    return check(
+      "early-onset",
+      verdict,
+      `stable from k = ${onset.k} on (${(100 * fraction).toFixed(1)} % of the ${T} steps; the paper: 3 % for ResNet-20, 1.6 % for VGG-16), instability there ${meanPm(onset.testInstability, onset.n)} pp${side.borderline ? " (borderline: within the noise of the 2 pp threshold)" : ""}.`,
+    );
+  };
+  const variantCheck = (id: string, i: number): ClaimCheck => {
+    const z = atZero(r.variants[i]);
+    return z ? thresholdCheck(id, `${c.variants[i].label}: test instability at k = 0:`, z.testInstability, z.n, STABILITY, true) : check(id, "not tested", "k = 0 was not measured.");
+  };
+  const accuracyCheck = (): ClaimCheck => {
+    const base = accuracyOf(r.standard);
+    const parts = c.variants.map((v, i) => {
+      const a = accuracyOf(r.variants[i]);
+      const gap = a.mean - base.mean;
+      const noise = Math.max(nInit > 1 ? Math.hypot(a.std, base.std) : 0, 0.001);
+      return { label: v.label, gap, verdict: Math.abs(gap) <= noise ? ("borderline" as const) : gap < 0 ? ("agrees" as const) : ("differs" as const), a };
+    });
+    const verdict = parts.some((p) => p.verdict === "differs") ? "differs" : parts.some((p) => p.verdict === "borderline") ? "borderline" : "agrees";
+    return check(
+      "variant-accuracy",
+      verdict,
+      `standard ${meanPm(base, nInit)} %; ${parts.map((p) => `${p.label} ${meanPm(p.a, nInit)} % (${p.gap >= 0 ? "+" : ""}${(100 * p.gap).toFixed(2)} pp${p.verdict === "borderline" ? ", within the spread" : ""})`).join("; ")}.`,
+    );
+  };
+  const checks = [
+    k0 ? thresholdCheck("unstable-at-init", "test instability at k = 0:", k0.testInstability, k0.n, STABILITY, false) : check("unstable-at-init", "not tested", "k = 0 was not measured."),
+    onsetCheck(),
+    variantCheck("low-stable", c.variants.findIndex((v) => v.id === "low")),
+    variantCheck("warmup-stable", c.variants.findIndex((v) => v.id === "warmup")),
+    accuracyCheck(),
+  ];
+  const variantFindings = c.variants.map((v, i) => {
+    const z = atZero(r.variants[i]);
+    return `${v.label} (${schedule(v.train)}): test accuracy ${meanPm(accuracyOf(r.variants[i]), nInit)} %, instability at k = 0 ${z ? `${meanPm(z.testInstability, z.n)} pp: ${z.stable ? "stable" : "unstable"}` : "not measured"}.`;
+  });
+  return {
+    plots: [...views.plots, variantPlot],
+    tables: [...views.tables, variantTable],
+    findings: [...views.findings, ...(onset ? [`Onset of stability: k = ${onset.k} (${((100 * onset.k) / T).toFixed(1)} % of training).`] : []), ...variantFindings],
+    checks,
+  };
+}
+
+const quickStandard: DenseInstabilityConfig = {
+  ...unstableDenseInstability,
+  data: { dataset: "fashion-mnist", trainSubset: 5000 },
+  train: { ...unstableDenseInstability.train, steps: 300, lrDropSteps: [200] },
+  ks: [0, 50],
+  initSeeds: [1],
+  pairs: 1,
+  alphas: 7,
+  trainEvalSubset: 1000,
+};
+
+export const unstableDense = defineFigure<UnstableDenseConfig, Data>({
+  id: "unstable/dense-instability",
+  title: "Instability of a dense network that is unstable at initialisation (LeNet-300-100, Fashion-MNIST, SGD 0.1)",
+  source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 2-3 and the Low / Warmup variants of Table 1 (ResNet-20, VGG-16), on a CPU-sized unstable setting",
+  claim:
+    "ResNet-20 and VGG-16 are unstable at initialisation: copies trained from W0 with different SGD noise end in different linearly separated minima. They become stable early in training (ResNet-20 at about 3 % of training, VGG-16 at about 1.6 %). A 10x lower learning rate (Low) or a long linear warm-up (Warmup) makes them stable at initialisation, at some cost in accuracy.",
+  claims: [
+    { id: "unstable-at-init", text: "Networks trained with SGD at a high rate without warm-up (ResNet-20, VGG-16) are unstable at initialisation: instability at k = 0 above 2 pp." },
+    { id: "early-onset", text: "They become stable early in training: ResNet-20 at about 3 % of training (k = 2000 of 63K), VGG-16 at about 1.6 %." },
+    { id: "low-stable", text: "With a 10x lower learning rate (Low) the network is stable at initialisation." },
+    { id: "warmup-stable", text: "With a long linear learning-rate warm-up (Warmup) the network is stable at initialisation." },
+    { id: "variant-accuracy", text: "Low and Warmup reach lower accuracy than the standard setting (ResNet-20: 88.8 % and 89.7 % against 91.7 %)." },
+  ],
+  method:
+    "The instability analysis of `lmc/dense-instability` on the setting found by the search in docs/unstable-regime.md: LeNet-300-100 on Fashion-MNIST, SGD with momentum 0.9 at rate 0.1, batch 128, no warm-up, the rate dropped x0.1 late in training. Copies are made at k on a log-like grid from 0; the onset of stability is the first k from which every measured k is below 2 pp. *Low* divides the rate by 10 and drops nothing; *Warmup* uses 0.3x the rate reached by a linear warm-up over 30/63 of training (the paper's ResNet-20 proportions: 0.03 over 30K of 63K iterations); both are measured at k = 0 with the same initialisations and data-order pairs.",
+  presetNotes: {
+    quick: "Smoke size: 5,000 Fashion-MNIST examples, 300 steps, one parent and one pair at k = 0 and 50, 7 interpolation points. Not a result.",
+    cpu: "Full Fashion-MNIST (60k), LeNet-300-100, SGD 0.1 momentum 0.9 batch 128, 3,000 steps (6.4 epochs) with the rate x0.1 at 2,000; k in {0, 50, 100, 200, 500, 1000}; 3 initialisations x 2 data-order pairs (paper: 3 x 3); 21 interpolation points; train error on 2,000 training examples. Low and Warmup at k = 0 with the same seeds. The paper's networks are ResNet-20 and VGG-16 on CIFAR-10 for 63K iterations; this is the cheapest setting found to be unstable at initialisation.",
+    paper: "The cpu setting with 3 x 3 pairs and full-training-set train error; the paper's own networks are ResNet-20 and VGG-16 on CIFAR-10.",
+  },
+  presets: {
+    quick: withVariants(quickStandard),
+    cpu: withVariants({ ...unstableDenseInstability, pairs: 2 }),
+    paper: withVariants({ ...unstableDenseInstability, pairs: 3, trainEvalSubset: null }),
+  },
+  compute: runUnstableDense,
+  render,
+});
