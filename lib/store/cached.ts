@@ -1,11 +1,9 @@
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "./paths";
 import { configHash } from "../util/hash";
 import { readCheckedJson, writeCheckedJson } from "./checked-json";
-import { CorruptFileError } from "./safetensors";
 import { withLock } from "./lock";
-import { warnDiscarded } from "./discard";
+import { readOrDiscard } from "./discard";
 
 /**
  * Memoises a JSON-serialisable computation on disk under results/cache/<kind>/<hash of key>.json.
@@ -17,14 +15,7 @@ export function cachedPath(kind: string, key: unknown): string {
 }
 
 function read<T>(path: string): T | null {
-  try {
-    return readCheckedJson<{ value: T }>(path)?.value ?? null;
-  } catch (e) {
-    if (!(e instanceof CorruptFileError)) throw e;
-    warnDiscarded(path, e);
-    rmSync(path, { force: true });
-    return null;
-  }
+  return readOrDiscard(path, (p) => readCheckedJson<{ value: T }>(p))?.value ?? null;
 }
 
 export async function cachedJson<T>(kind: string, key: unknown, compute: () => Promise<T>): Promise<T> {

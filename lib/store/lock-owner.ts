@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { threadId } from "node:worker_threads";
+import { pidAlive } from "../util/process-alive";
 
 /**
  * Who holds a lock, precisely enough to tell a live holder from a stale lock: a process id alone is not
@@ -48,14 +49,6 @@ export function describeOwner(o: LockOwner): string {
   return `process ${o.pid}${o.thread ? ` (thread ${o.thread})` : ""} on ${o.host}`;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Whether a lock's holder is certainly gone. On this host: a different boot, a dead pid, or a live pid

@@ -1,11 +1,10 @@
 import { join } from "node:path";
-import { existsSync, rmSync } from "node:fs";
 import { MaskSpec } from "../prune/mask-spec";
 import { Mask } from "../prune/mask";
 import { configHash } from "../util/hash";
 import { resultsDir } from "./paths";
-import { CorruptFileError, readSafetensors, writeSafetensors } from "./safetensors";
-import { warnDiscarded } from "./discard";
+import { readSafetensors, writeSafetensors } from "./safetensors";
+import { readOrDiscard } from "./discard";
 
 /** Masks are cached in results/masks/<hash of their spec>.safetensors (float32 0/1, same layout as weights). */
 export function maskPath(spec: MaskSpec): string {
@@ -14,16 +13,7 @@ export function maskPath(spec: MaskSpec): string {
 
 /** A saved mask, or null when it is missing or damaged (then it is deleted, to be recomputed). */
 export function readMask(spec: MaskSpec): Mask | null {
-  const path = maskPath(spec);
-  if (!existsSync(path)) return null;
-  try {
-    return readSafetensors(path).tensors;
-  } catch (e) {
-    if (!(e instanceof CorruptFileError)) throw e;
-    warnDiscarded(path, e);
-    rmSync(path, { force: true });
-    return null;
-  }
+  return readOrDiscard(maskPath(spec), (path) => readSafetensors(path).tensors);
 }
 
 export function writeMask(spec: MaskSpec, mask: Mask): void {

@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { RunConfig, runHash } from "./run-config";
 import { runsDir } from "./paths";
 import { CorruptFileError, readSafetensors, writeSafetensors } from "./safetensors";
 import { readCheckedJson, writeCheckedJson } from "./checked-json";
-import { warnDiscarded } from "./discard";
+import { readOrDiscard } from "./discard";
 import { HostParams } from "../models/params";
 import { Metrics } from "../train/evaluate";
 
@@ -42,18 +42,12 @@ const summaryPath = (config: RunConfig) => join(runDir(config), "run.json");
 
 /** A saved state, or null when it is missing or damaged (then it is deleted, to be recomputed). */
 export function readState(path: string): SavedState | null {
-  if (!existsSync(path)) return null;
-  try {
+  return readOrDiscard(path, () => {
     const { tensors, metadata } = readSafetensors(path);
     const step = Number(metadata.step);
     if (!Number.isInteger(step)) throw new CorruptFileError(`${path}: no step in metadata`);
     return { tensors, step, optimizerT: Number(metadata.optimizerT ?? 0) };
-  } catch (e) {
-    if (!(e instanceof CorruptFileError)) throw e;
-    warnDiscarded(path, e);
-    rmSync(path, { force: true });
-    return null;
-  }
+  });
 }
 
 export function writeState(path: string, state: SavedState): void {
@@ -86,15 +80,7 @@ export function loadWeights(config: RunConfig, step: number): HostParams {
 
 /** A finished run's summary, or null when it has not finished (or its run.json is damaged: then it is retrained). */
 export function readSummary(config: RunConfig): RunSummary | null {
-  const path = summaryPath(config);
-  try {
-    return readCheckedJson<RunSummary>(path);
-  } catch (e) {
-    if (!(e instanceof CorruptFileError)) throw e;
-    warnDiscarded(path, e);
-    rmSync(path, { force: true });
-    return null;
-  }
+  return readOrDiscard(summaryPath(config), (path) => readCheckedJson<RunSummary>(path));
 }
 
 export function writeSummary(config: RunConfig, summary: RunSummary): void {

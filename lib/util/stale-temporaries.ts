@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { pidAlive } from "./process-alive";
 
 /** Temporaries and lock leftovers: `<file>.tmp-[<host>-]<pid>-<random>`, `<lock>.<host>-<pid>-<thread>.owner`, `<lock>.stale-<pid>-<thread>`. */
 const TEMPORARY = /\.(?:tmp-(?:(.+)-)?(\d+)-[a-z0-9]+|(.+)-(\d+)-\d+\.owner|stale-(\d+)-\d+)$/;
@@ -8,14 +9,6 @@ const TEMPORARY = /\.(?:tmp-(?:(.+)-)?(\d+)-[a-z0-9]+|(.+)-(\d+)-\d+\.owner|stal
 /** Leftovers of another host cannot be checked for a live writer; past this age they are abandoned. */
 const FOREIGN_MAX_AGE_MS = 24 * 3600_000;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 const swept = new Set<string>();
 
