@@ -8,11 +8,14 @@ import { successiveLevels } from "./successive-levels";
 import { perturbationRobustness } from "./perturbation";
 import { flatness } from "./flatness";
 import { retraining } from "./retraining";
+import { greedyThreshold } from "./greedy-threshold";
+import { greedyBaselines } from "./greedy-baselines";
+import { greedyRate } from "./greedy-rate";
 import { unstableDense } from "./unstable-dense";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module plus one entry here. */
-export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense];
+export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, greedyThreshold, greedyBaselines, greedyRate];
 
 export function getFigure(id: string): Figure<any> {
   const f = FIGURES.find((x) => x.id === id);

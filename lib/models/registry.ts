@@ -1,6 +1,7 @@
 import { Model, ModelFactory } from "./model";
 import { fullyConnected } from "./lenet";
 import { convNet } from "./conv";
+import { meanFieldModels } from "./mean-field";
 import { UserError } from "../util/errors";
 
 /** Models by name. A new model is one file plus one entry here. */
@@ -9,6 +10,7 @@ const MODELS: Record<string, ModelFactory> = {
   "conv-2": convNet("conv-2", [[64, 64]], [256, 256]),
   "conv-4": convNet("conv-4", [[64, 64], [128, 128]], [256, 256]),
   "conv-6": convNet("conv-6", [[64, 64], [128, 128], [256, 256]], [256, 256]),
+  ...meanFieldModels(),
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);

@@ -1,0 +1,120 @@
+import { defineFigure, FigureResult } from "./figure";
+import { check } from "./claims";
+import { color } from "./plot-helpers";
+import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../greedy/experiment";
+import { geometricSteps } from "../greedy/checkpoints";
+import { at, greedySetup, linearFit, randomAt, SETUP_METHOD, spec } from "./greedy-presets";
+import { UserError } from "../util/errors";
+
+/** Subnetwork loss vs its size n at one checkpoint: the O(1/n) rate of GFS. */
+export interface GreedyRateConfig {
+  setup: GreedySetup;
+  size: number;
+  /** The checkpoint (null: the end of pre-training). */
+  step: number | null;
+  spec: SelectionSpec;
+  /** The rate is fitted over n >= this. */
+  fitFrom: number;
+}
+
+export interface GreedyRateData {
+  step: number;
+  measurement: CheckpointMeasurement;
+}
+
+async function compute(c: GreedyRateConfig): Promise<GreedyRateData> {
+  const step = c.step ?? c.setup.train.steps;
+  const steps = geometricSteps(c.setup.train.steps);
+  if (!steps.includes(step)) throw new UserError(`step ${step} is not a pre-training checkpoint; choose one of: ${steps.join(", ")}.`);
+  await pretrain(c.setup, [c.size], steps);
+  const measurement = await measureCheckpoint(c.setup, pretrainRun(c.setup, c.size), step, c.spec);
+  return { step, measurement };
+}
+
+/** Log-log slope of (loss - reference) vs n over the points with n >= from and a positive gap. */
+function gapSlope(ns: number[], losses: number[], reference: number, from: number) {
+  const pts = ns.map((n, i) => ({ n, gap: losses[i] - reference })).filter((p) => p.n >= from && p.gap > 0);
+  if (pts.length < 3) return null;
+  return { ...linearFit(pts.map((p) => Math.log(p.n)), pts.map((p) => Math.log(p.gap))), points: pts.length, from: pts[0].n, to: pts[pts.length - 1].n };
+}
+
+function render(c: GreedyRateConfig, d: GreedyRateData): FigureResult {
+  const m = d.measurement;
+  const ref = m.dense.trainLoss;
+  const r = c.spec.randomSeeds.length;
+  const ns = m.gfs.losses.map((_, i) => i + 1);
+  const evalNs = c.spec.evalSizes;
+  const gap = (v: number) => v - ref;
+  const gfsFit = gapSlope(ns, m.gfs.losses, ref, c.fitFrom);
+  const randomMeans = evalNs.map((k) => randomAt(m, k, (p) => p.trainLoss).mean);
+  const randomFit = gapSlope(evalNs, randomMeans, ref, c.fitFrom);
+  const magFit = gapSlope(evalNs, evalNs.map((k) => at(m.magnitude, k).trainLoss), ref, c.fitFrom);
+  const below = ns.filter((k) => gap(m.gfs.losses[k - 1]) <= 0);
+  const gapPlot = {
+    id: "loss-gap-vs-n",
+    title: `Training loss above the dense network's vs subnetwork size n (iteration ${d.step}, ${c.size} examples)`,
+    data: [
+      { x: ns, y: m.gfs.losses.map(gap), name: "GFS", mode: "lines", line: { color: color(0) }, type: "scatter" },
+      { x: evalNs, y: evalNs.map((k) => gap(at(m.magnitude, k).trainLoss)), name: "magnitude", mode: "lines+markers", line: { color: color(1) }, type: "scatter" },
+      {
+        x: evalNs,
+        y: randomMeans.map(gap),
+        error_y: { type: "data", array: evalNs.map((k) => randomAt(m, k, (p) => p.trainLoss).std), visible: r > 1 },
+        name: `random (${r} seeds)`,
+        mode: "lines+markers",
+        line: { color: color(2) },
+        type: "scatter",
+      },
+      ...(gfsFit ? [{ x: [gfsFit.from, gfsFit.to], y: [gfsFit.from, gfsFit.to].map((k) => Math.exp(gfsFit.intercept) * k ** gfsFit.slope), name: `GFS fit: slope ${gfsFit.slope.toFixed(2)}`, mode: "lines", line: { color: color(0), dash: "dash" }, type: "scatter" }] : []),
+      { x: [1, ns.length], y: [m.gfs.losses[0] - ref, (m.gfs.losses[0] - ref) / ns.length], name: "1/n reference", mode: "lines", line: { color: "#888", dash: "dot" }, type: "scatter" },
+    ],
+    layout: { xaxis: { title: { text: "subnetwork size n (neurons, with multiplicity)" }, type: "log" }, yaxis: { title: { text: "training loss − dense training loss" }, type: "log" } },
+    caption: `One pre-trained network; random: mean ± 1 std over ${r} seeds. On log-log axes a rate O(1/n) is a line of slope −1 (dotted). Points where a subnetwork's loss falls below the dense network's (a negative gap) are not drawn.`,
+  };
+  const table = {
+    id: "rate",
+    title: "Training loss vs n",
+    columns: ["n", "GFS", "magnitude", "random", "dense"],
+    rows: evalNs.map((k) => [k, m.gfs.losses[k - 1].toFixed(4), at(m.magnitude, k).trainLoss.toFixed(4), randomAt(m, k, (p) => p.trainLoss).mean.toFixed(4), ref.toFixed(4)]),
+    note: `Cross-entropy on the first ${c.setup.selectionExamples} training examples; random: mean over ${r} seeds.`,
+  };
+  const slopeText = (f: ReturnType<typeof gapSlope>) => (f ? `${f.slope.toFixed(2)} (n = ${f.from}..${f.to}, R² ${f.r2.toFixed(2)})` : "not fitted (fewer than 3 positive gaps)");
+  const findings = [
+    `Log-log slope of the loss gap vs n: GFS ${slopeText(gfsFit)}; magnitude ${slopeText(magFit)}; random ${slopeText(randomFit)}.`,
+    below.length ? `GFS's training loss falls below the dense network's (${ref.toFixed(4)}) from n = ${below[0]} (it optimises that loss directly, with replacement).` : `GFS stays above the dense network's training loss (${ref.toFixed(4)}) up to n = ${ns.length}: ${m.gfs.losses[ns.length - 1].toFixed(4)}.`,
+    `Greedy step cost: ${(1000 * m.gfs.secondsPerStep).toFixed(1)} ms (N = ${c.setup.width}, m = ${c.setup.selectionExamples}).`,
+  ];
+  const rateCheck = gfsFit
+    ? check(
+        "rate-1-over-n",
+        gfsFit.slope <= -0.85 ? "agrees" : gfsFit.slope <= -0.7 ? "borderline" : "differs",
+        `the GFS loss gap to the dense network falls with log-log slope ${slopeText(gfsFit)}${below.length ? `, and the gap is ≤ 0 from n = ${below[0]}` : ""}; O(1/n) is a slope of −1 or steeper (borderline between −0.85 and −0.7).`,
+      )
+    : below.length
+      ? check("rate-1-over-n", "agrees", `the GFS loss reaches the dense network's from n = ${below[0]}, before a rate could be fitted: the gap is ≤ 0 beyond that.`)
+      : check("rate-1-over-n", "not tested", "fewer than three positive gaps to fit a rate.");
+  return { plots: [gapPlot], tables: [table], findings, checks: [rateCheck] };
+}
+
+export const greedyRate = defineFigure<GreedyRateConfig, GreedyRateData>({
+  id: "gfs/size-rate",
+  title: "GFS subnetwork loss vs its size n at a fixed checkpoint: the O(1/n) rate",
+  source: "Wolfe et al. 2021 (How Much Pre-training Is Enough to Discover a Good Subnetwork?), whose bound inherits the O(1/n) rate of greedy forward selection (Ye et al. 2020)",
+  claim: "The training loss of the subnetwork found by greedy forward selection approaches the (pre-trained) network's loss at a rate O(1/n) in the subnetwork size n.",
+  claims: [{ id: "rate-1-over-n", text: "The GFS subnetwork's training loss exceeds the dense network's by O(1/n)." }],
+  method:
+    SETUP_METHOD +
+    " At one checkpoint (the end of pre-training), GFS runs to a large n; the trajectory gives the loss of the subnetwork of every size 1..n, compared with magnitude pruning and random selection at doubling sizes. The rate is the slope of log(loss − dense loss) vs log n.",
+  presetNotes: {
+    quick: "Smoke size: N = 256, 8,000 examples, 64 SGD steps, m = 200, n up to 32. Not a result.",
+    cpu: "N = 1,000, all 60,000 MNIST training examples, 2,048 SGD steps (the networks of gfs/baselines), the last checkpoint, n up to 512, m = 500 selection examples, 3 random seeds; fit over n ≥ 8.",
+    paper: "N = 10,000, 16,384 SGD steps, n up to 2,048, m = 5,000.",
+  },
+  presets: {
+    quick: { setup: greedySetup(256, 64, 200, 2000), size: 8000, step: null, spec: spec(32, [1]), fitFrom: 4 },
+    cpu: { setup: greedySetup(1000, 2048, 500, null), size: 60000, step: null, spec: spec(512), fitFrom: 8 },
+    paper: { setup: greedySetup(10000, 16384, 5000, null), size: 60000, step: null, spec: spec(2048), fitFrom: 8 },
+  },
+  compute,
+  render,
+});

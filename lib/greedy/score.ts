@@ -1,0 +1,99 @@
+import * as tf from "@tensorflow/tfjs";
+import { Contributions } from "./contributions";
+import { SelectionLoss } from "./loss";
+
+/**
+ * The loss of every candidate extension of a subnetwork of size k, as one batched computation: candidate i
+ * gives f(x) = (sum(x) + a_i h_i(x)) / (k + 1), where `sum` [m * classes, row-major] is the running sum of
+ * the chosen neurons' contributions. Returns the N losses.
+ *
+ * Cross-entropy: the label term is linear, sum_x f_y(x) = (sum_x sum_y(x) + sum_c a_ic hY_ic) / (k + 1)
+ * with hY = H^T onehot(y) computed once per checkpoint; the log-sum-exp over classes is one fused pass
+ * over the candidates x examples grid (N m C exponentials at most, in place: no N x m x C tensor), which
+ * skips the examples where relu(w_i . x) = 0, since there f = sum / (k + 1) whatever the candidate and
+ * its log-sum-exp is computed once per step.
+ * Squared: ||f - e_y||^2 expands so that only the product H^T sum [N, classes] depends on the step: one
+ * matrix product, N m C multiply-adds.
+ */
+export function candidateScores(c: Contributions, sum: Float32Array, k: number, loss: SelectionLoss): Float64Array {
+  if (sum.length !== c.count * c.classes) throw new Error(`running sum has ${sum.length} values, expected ${c.count} x ${c.classes}`);
+  return loss === "squared" ? squaredScores(c, sum, k) : crossEntropyScores(c, sum, k);
+}
+
+function labelTerms(c: Contributions, sum: Float32Array, scale: number): Float64Array {
+  const { count: m, classes: C, width: N } = c;
+  const { a, hY, y } = c.host;
+  let sumLabel = 0;
+  for (let x = 0; x < m; x++) sumLabel += sum[x * C + y[x]];
+  const out = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    let t = 0;
+    for (let j = 0; j < C; j++) t += a[i * C + j] * hY[i * C + j];
+    out[i] = (t + sumLabel) * scale;
+  }
+  return out;
+}
+
+function crossEntropyScores(c: Contributions, sum: Float32Array, k: number): Float64Array {
+  const { count: m, classes: C, width: N } = c;
+  const { hT, a } = c.host;
+  const scale = 1 / (k + 1);
+  // Log-sum-exp of sum(x) / (k + 1): the value at every example where the candidate is inactive.
+  const lse0 = new Float64Array(m);
+  let lse0Total = 0;
+  for (let x = 0; x < m; x++) {
+    lse0[x] = logSumExp(sum, x * C, C, scale);
+    lse0Total += lse0[x];
+  }
+  const label = labelTerms(c, sum, scale);
+  const z = new Float64Array(C);
+  const out = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    const row = i * m;
+    const ai = i * C;
+    let total = lse0Total;
+    for (let x = 0; x < m; x++) {
+      const h = hT[row + x];
+      if (h === 0) continue;
+      const base = x * C;
+      let max = -Infinity;
+      for (let j = 0; j < C; j++) {
+        const v = (sum[base + j] + h * a[ai + j]) * scale;
+        z[j] = v;
+        if (v > max) max = v;
+      }
+      let s = 0;
+      for (let j = 0; j < C; j++) s += Math.exp(z[j] - max);
+      total += max + Math.log(s) - lse0[x];
+    }
+    out[i] = (total - label[i]) / m;
+  }
+  return out;
+}
+
+function logSumExp(v: Float32Array, offset: number, n: number, scale: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, v[offset + j] * scale);
+  let s = 0;
+  for (let j = 0; j < n; j++) s += Math.exp(v[offset + j] * scale - max);
+  return max + Math.log(s);
+}
+
+function squaredScores(c: Contributions, sum: Float32Array, k: number): Float64Array {
+  const { count: m, classes: C, width: N } = c;
+  const scale = 1 / (k + 1);
+  const label = labelTerms(c, sum, scale);
+  const cross = tf.tidy(() => tf.sum(tf.mul(c.a, tf.matMul(c.hT, tf.tensor2d(sum, [m, C]))), 1).dataSync() as Float32Array); // sum_x h_i(x) <a_i, sum(x)>
+  const { a } = c.host;
+  const hSq = c.hSq.dataSync();
+  let sumSq = 0;
+  for (let j = 0; j < sum.length; j++) sumSq += sum[j] * sum[j];
+  const out = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    let aSq = 0;
+    for (let j = 0; j < C; j++) aSq += a[i * C + j] ** 2;
+    const sq = (sumSq + 2 * cross[i] + aSq * hSq[i]) * scale * scale; // sum_x ||f(x)||^2
+    out[i] = (sq - 2 * label[i] + m) / m; // mean_x ||f||^2 - 2 f_y + 1
+  }
+  return out;
+}
