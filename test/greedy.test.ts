@@ -27,7 +27,12 @@ function problem(seed: number, m: number, d: number, N: number, C: number) {
 }
 
 function contributionsOf(p: ReturnType<typeof problem>): Contributions {
-  return tf.tidy(() => contributions({ w: tf.tensor2d(p.w, [p.d, p.N]), a: tf.tensor2d(p.a, [p.N, p.C]) }, tf.tensor2d(p.x, [p.m, p.d]), tf.tensor1d(p.y, "int32")));
+  const inputs = [tf.tensor2d(p.w, [p.d, p.N]), tf.tensor2d(p.a, [p.N, p.C]), tf.tensor2d(p.x, [p.m, p.d]), tf.tensor1d(p.y, "int32")] as const;
+  try {
+    return contributions({ w: inputs[0], a: inputs[1] }, inputs[2], inputs[3]);
+  } finally {
+    inputs.forEach((t) => t.dispose());
+  }
 }
 
 /** The loss of the averaged subnetwork of a multiset, computed plainly: one forward pass over its neurons. */
