@@ -14,6 +14,8 @@ import { MeanStd, meanPm } from "../util/stats";
 export interface UnstableDenseConfig {
   standard: DenseInstabilityConfig;
   variants: { id: "low" | "warmup"; label: string; train: TrainHparams }[];
+  /** Pairs of copies per initialisation for the variants (at k = 0 only). */
+  variantPairs: number;
 }
 
 /** The paper's Low variant: the rate divided by 10, no drops (ResNet-20 Low: SGD 0.01 instead of 0.1). */
@@ -26,9 +28,10 @@ export function warmupTraining(h: TrainHparams): TrainHparams {
   return { ...h, lr: 0.3 * h.lr, warmupSteps: Math.round((h.steps * 30) / 63), lrDropSteps: [] };
 }
 
-function withVariants(standard: DenseInstabilityConfig): UnstableDenseConfig {
+function withVariants(standard: DenseInstabilityConfig, variantPairs = standard.pairs): UnstableDenseConfig {
   return {
     standard,
+    variantPairs,
     variants: [
       { id: "low", label: "Low", train: lowTraining(standard.train) },
       { id: "warmup", label: "Warmup", train: warmupTraining(standard.train) },
@@ -39,7 +42,7 @@ function withVariants(standard: DenseInstabilityConfig): UnstableDenseConfig {
 export async function runUnstableDense(c: UnstableDenseConfig) {
   const standard = await runDenseInstability(c.standard);
   const variants: DenseInstabilityData[] = [];
-  for (const v of c.variants) variants.push(await runDenseInstability({ ...c.standard, train: v.train, ks: [0] }));
+  for (const v of c.variants) variants.push(await runDenseInstability({ ...c.standard, train: v.train, ks: [0], pairs: c.variantPairs }));
   return { standard, variants };
 }
 
@@ -168,12 +171,12 @@ export const unstableDense = defineFigure<UnstableDenseConfig, Data>({
     "The instability analysis of `lmc/dense-instability` on the setting found by the search in docs/unstable-regime.md: LeNet-300-100 on Fashion-MNIST, SGD with momentum 0.9 at rate 0.1, batch 128, no warm-up, the rate dropped x0.1 late in training. Copies are made at k on a log-like grid from 0; the onset of stability is the first k from which every measured k is below 2 pp. *Low* divides the rate by 10 and drops nothing; *Warmup* uses 0.3x the rate reached by a linear warm-up over 30/63 of training (the paper's ResNet-20 proportions: 0.03 over 30K of 63K iterations); both are measured at k = 0 with the same initialisations and data-order pairs.",
   presetNotes: {
     quick: "Smoke size: 5,000 Fashion-MNIST examples, 300 steps, one parent and one pair at k = 0 and 50, 7 interpolation points. Not a result.",
-    cpu: "Full Fashion-MNIST (60k), LeNet-300-100, SGD 0.1 momentum 0.9 batch 128, 3,000 steps (6.4 epochs) with the rate x0.1 at 2,000; k in {0, 50, 100, 200, 500, 1000}; 3 initialisations x 2 data-order pairs (paper: 3 x 3); 21 interpolation points; train error on 2,000 training examples. Low and Warmup at k = 0 with the same seeds. The paper's networks are ResNet-20 and VGG-16 on CIFAR-10 for 63K iterations; this is the cheapest setting found to be unstable at initialisation.",
+    cpu: "Full Fashion-MNIST (60k), LeNet-300-100, SGD 0.1 momentum 0.9 batch 128, 3,000 steps (6.4 epochs) with the rate x0.1 at 2,000; k in {0, 50, 100, 200, 500, 1000}; 3 initialisations x 2 data-order pairs (paper: 3 x 3); 21 interpolation points; train error on 2,000 training examples. Low and Warmup at k = 0 with the same initialisations and one pair each (3 pairs per variant). The paper's networks are ResNet-20 and VGG-16 on CIFAR-10 for 63K iterations; this is the cheapest setting found to be unstable at initialisation.",
     paper: "The cpu setting with 3 x 3 pairs and full-training-set train error; the paper's own networks are ResNet-20 and VGG-16 on CIFAR-10.",
   },
   presets: {
     quick: withVariants(quickStandard),
-    cpu: withVariants({ ...unstableDenseInstability, pairs: 2 }),
+    cpu: withVariants({ ...unstableDenseInstability, pairs: 2 }, 1),
     paper: withVariants({ ...unstableDenseInstability, pairs: 3, trainEvalSubset: null }),
   },
   compute: runUnstableDense,
