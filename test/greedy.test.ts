@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { contributions, Contributions, disposeContributions } from "../lib/greedy/contributions";
-import { candidateScores } from "../lib/greedy/score";
+import { candidateScores, crossEntropyScoresTensor } from "../lib/greedy/score";
 import { greedySelect } from "../lib/greedy/select";
 import { SelectionLoss } from "../lib/greedy/loss";
 import { subnetworkLoss, subnetworkMetrics } from "../lib/greedy/evaluate";
@@ -76,15 +76,20 @@ beforeAll(async () => {
 });
 
 describe("batched candidate scores", () => {
-  it.each(["cross-entropy", "squared"] as const)("equal a per-candidate loop (%s), at every step of a multiset", async (loss) => {
+  it.each([["cross-entropy", "host"], ["cross-entropy", "tensor"], ["squared", "host"]] as const)("equal a per-candidate loop (%s, %s), at every step of a multiset", async (loss, mode) => {
     const p = problem(3, 40, 7, 25, 4);
     const c = contributionsOf(p);
     try {
       const chosen = [4, 11, 4];
       const sum = new Float32Array(p.m * p.C);
       for (let k = 0; k <= chosen.length; k++) {
-        const scores = candidateScores(c, sum, k, loss);
+        const scores = candidateScores(c, sum, k, loss, mode);
         for (let i = 0; i < p.N; i++) expect(scores[i]).toBeCloseTo(plainLoss(p, [...chosen.slice(0, k), i], loss), 4);
+        if (mode === "tensor") {
+          // In chunks of 3 candidates (the last one shorter): the same scores.
+          const chunked = crossEntropyScoresTensor(c, sum, k, 3 * p.m * p.C);
+          for (let i = 0; i < p.N; i++) expect(chunked[i]).toBeCloseTo(scores[i], 5);
+        }
         if (k < chosen.length) {
           const i = chosen[k];
           const hT = c.host.hT;

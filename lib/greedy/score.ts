@@ -15,9 +15,45 @@ import { SelectionLoss } from "./loss";
  * Squared: ||f - e_y||^2 expands so that only the product H^T sum [N, classes] depends on the step: one
  * matrix product, N m C multiply-adds.
  */
-export function candidateScores(c: Contributions, sum: Float32Array, k: number, loss: SelectionLoss): Float64Array {
+export function candidateScores(c: Contributions, sum: Float32Array, k: number, loss: SelectionLoss, mode: ScoreMode = defaultMode()): Float64Array {
   if (sum.length !== c.count * c.classes) throw new Error(`running sum has ${sum.length} values, expected ${c.count} x ${c.classes}`);
-  return loss === "squared" ? squaredScores(c, sum, k) : crossEntropyScores(c, sum, k);
+  if (loss === "squared") return squaredScores(c, sum, k);
+  return mode === "host" ? crossEntropyScores(c, sum, k) : crossEntropyScoresTensor(c, sum, k);
+}
+
+/**
+ * Where the cross-entropy scores are computed: "host", the fused loop (fastest where the backend's memory
+ * is the host's: wasm, cpu), or "tensor", tfjs ops over chunks of candidates (for native and GPU backends).
+ */
+export type ScoreMode = "host" | "tensor";
+
+export function defaultMode(): ScoreMode {
+  return tf.getBackend() === "wasm" || tf.getBackend() === "cpu" ? "host" : "tensor";
+}
+
+/** At most this many floats in one chunk of the candidates x examples x classes tensor (16 MB). */
+export const CHUNK_ELEMENTS = 4_000_000;
+
+/** The cross-entropy scores as tfjs ops: the candidates x examples x classes tensor, a chunk of candidates at a time. */
+export function crossEntropyScoresTensor(c: Contributions, sum: Float32Array, k: number, chunkElements = CHUNK_ELEMENTS): Float64Array {
+  const { count: m, classes: C, width: N } = c;
+  const scale = 1 / (k + 1);
+  const label = labelTerms(c, sum, scale);
+  const per = Math.max(1, Math.floor(chunkElements / (m * C)));
+  const lse = tf.tidy(() => {
+    const base = tf.tensor3d(sum, [1, m, C]);
+    const parts: tf.Tensor[] = [];
+    for (let start = 0; start < N; start += per) {
+      const size = Math.min(per, N - start);
+      const h = tf.expandDims(tf.slice(c.hT, [start, 0], [size, m]), 2); // [c, m, 1]
+      const a = tf.expandDims(tf.slice(c.a, [start, 0], [size, C]), 1); // [c, 1, C]
+      parts.push(tf.sum(tf.logSumExp(tf.mul(tf.add(base, tf.mul(h, a)), scale), 2), 1)); // [c]
+    }
+    return parts.length === 1 ? parts[0] : tf.concat(parts);
+  });
+  const values = lse.dataSync();
+  lse.dispose();
+  return Float64Array.from(values, (v, i) => (v - label[i]) / m);
 }
 
 function labelTerms(c: Contributions, sum: Float32Array, scale: number): Float64Array {
