@@ -55,7 +55,9 @@ export function hline(y: number, label: string): Record<string, unknown> {
  * printed as percentages, rather than Plotly's powers of ten.
  */
 export function densityAxis(title: string, densitiesPercent: number[]): Record<string, unknown> {
-  const ticks = [...new Set(densitiesPercent)].sort((a, b) => b - a);
+  // Densities closer than 15 % of each other would print over one another: keep the first of such a run.
+  const ticks: number[] = [];
+  for (const d of [...new Set(densitiesPercent)].sort((a, b) => b - a)) if (!ticks.length || ticks[ticks.length - 1] / d >= 1.15) ticks.push(d);
   const label = (d: number) => (d >= 99.95 ? d.toFixed(0) : d >= 1 ? d.toFixed(1) : d.toFixed(2));
   return { title: { text: title }, type: "log", autorange: "reversed", tickvals: ticks, ticktext: ticks.map(label) };
 }
