@@ -58,8 +58,7 @@ export const SEARCH_PLAN: SearchPlan = {
   screen: { initSeeds: [1], pairs: 2 },
   promising: 0.015,
   maxFullChecks: 1,
-  // The grid is coarse because one worker on a shared 2-core machine trains about 40 steps/s here.
-  full: { ks: [0, 100, 500], initSeeds: [1, 2, 3], pairs: 2 },
+  full: { ks: [0, 50, 100, 200, 500, 1000], initSeeds: [1, 2, 3], pairs: 2 },
   alphas: 21,
   trainEvalSubset: 2000,
   minPairs: 6,
@@ -86,15 +85,15 @@ export function getCandidate(name: string): UnstableCandidate {
 export const UNSTABLE_SETTING: UnstableCandidate = getCandidate("fc-fmnist-sgd0.1-b128");
 
 /**
- * The dense-instability figure on the unstable setting, sized for the CPU: a finer k grid than the
- * search's and a third pair per initialisation (the paper's 3 x 3 samples); the search's runs and paths
- * are reused (same seeds, interpolation points and train-error subset).
+ * The dense-instability figure on the unstable setting, sized for the CPU: the search's full check
+ * (same seeds, k grid and path options, so its runs and paths are reused) plus a third pair per
+ * initialisation, for the paper's 3 x 3 samples.
  */
 export const unstableDenseInstability: DenseInstabilityConfig = {
   model: UNSTABLE_SETTING.model,
   data: UNSTABLE_SETTING.data,
   train: UNSTABLE_SETTING.train,
-  ks: [0, 50, 100, 200, 500, 1000],
+  ks: SEARCH_PLAN.full.ks,
   initSeeds: SEARCH_PLAN.full.initSeeds,
   pairs: 3,
   alphas: SEARCH_PLAN.alphas,
