@@ -16,8 +16,8 @@ import { UserError } from "../lib/util/errors";
 const USAGE = `usage: npm run search-unstable -- [--only name,name] [--screen-only]
 
 Goes through the declared candidate settings (lib/figures/unstable-presets.ts): screens each for dense
-instability at k = 0, fully checks the promising ones over k, prints a table and, when the whole list was
-searched, writes results/search/unstable-regime.json. Runs and paths are cached in results/.`;
+instability at k = 0, fully checks the promising ones over k, prints a table and, for a whole search (neither
+flag), writes results/search/unstable-regime.json. Runs and paths are cached in results/.`;
 
 interface AtK {
   k: number;
@@ -120,7 +120,7 @@ main(async () => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) console.log(r.map((v, i) => v.padEnd(widths[i])).join("  "));
 
-  if (values.only) return console.log("(a partial search: results/search/unstable-regime.json is written only for the whole list)");
+  if (values.only || values["screen-only"]) return console.log("(a partial search: results/search/unstable-regime.json is written only for the whole one)");
   const out = join(resultsDir(), "search", "unstable-regime.json");
   writeJsonAtomic(out, {
     plan: SEARCH_PLAN,
