@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { figure } from "./support/cli";
 import { join, resolve } from "node:path";
 
 const root = resolve(__dirname, "..");
-
-function figure(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "bin/figure.ts"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, LOTTERY_RESULTS: mkdtempSync(join(tmpdir(), "cli-")), ...env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
-}
 
 describe("the figure CLI", () => {
   it("lists the figures", () => {
