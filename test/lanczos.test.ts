@@ -2,26 +2,7 @@ import { describe, expect, it } from "vitest";
 import { lanczosTop } from "../lib/analyses/lanczos";
 import { hvp, powerIteration, randomDirection, Vector } from "../lib/analyses/hessian";
 import { symmetricEigen } from "../lib/analyses/symmetric-eigen";
-import { fillNormal, rng } from "../lib/util/rng";
-
-/** Symmetric matrix with eigenvalues `lambdas` along random orthonormal directions (Gram-Schmidt). */
-function matrixWithSpectrum(lambdas: number[], seed: number): number[][] {
-  const n = lambdas.length;
-  const basis: Float64Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = Float64Array.from(fillNormal(rng(seed, i), new Float32Array(n)));
-    for (let pass = 0; pass < 2; pass++) for (const b of basis) {
-      const d = v.reduce((s, x, j) => s + x * b[j], 0);
-      v.forEach((_, j) => (v[j] -= d * b[j]));
-    }
-    const l = Math.hypot(...v);
-    basis.push(v.map((x) => x / l));
-  }
-  return Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => lambdas.reduce((s, lam, i) => s + lam * basis[i][r] * basis[i][c], 0)));
-}
-
-const asVector = (data: number[]): Vector => ({ w: { shape: [data.length], data: Float32Array.from(data) } });
-const matVec = (a: number[][], v: Float32Array) => a.map((row) => row.reduce((s, x, j) => s + x * v[j], 0));
+import { asVector, matVec, matrixWithSpectrum } from "./support/spectrum";
 
 describe("symmetric eigen-decomposition (Jacobi)", () => {
   it("recovers a known spectrum and its eigenvectors", () => {
