@@ -6,7 +6,6 @@ import { PRESETS } from "../lib/figures/figure";
 import { renderFigure, runFigure } from "../lib/figures/run-figure";
 import { UserError } from "../lib/util/errors";
 import { clearStatusLine, formatDuration } from "../lib/util/progress";
-import { trackFigure } from "../lib/parallel/figure-progress";
 import { checkResultsWritable } from "../lib/store/writable";
 
 const USAGE = `usage: npm run figure -- <figure-id> [--preset quick|cpu|paper] [--overwrite | --render-only]
@@ -57,7 +56,7 @@ main(async () => {
   if (values.overwrite && values["render-only"]) throw new UserError("--render-only keeps data.json as it is; it cannot be combined with --overwrite.");
   checkResultsWritable();
   const id = positionals[0];
-  const run = values["render-only"] ? renderFigure(id, values.preset!) : await trackFigure(id, () => runFigure(id, values.preset!, { overwrite: values.overwrite }));
+  const run = values["render-only"] ? renderFigure(id, values.preset!) : await runFigure(id, values.preset!, { overwrite: values.overwrite });
   clearStatusLine();
   for (const f of run.findings) console.log(`- ${f}`);
   const wrote = values["render-only"] ? "report.html, provenance.json; data.json kept" : "report.html, data.json, provenance.json";

@@ -10,6 +10,7 @@ import { reportBody, reportHtml } from "../report/html";
 import { resultsDir } from "../store/paths";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
+import { trackFigure } from "../parallel/figure-progress";
 import { DataConfig, loadDataset } from "../data/registry";
 
 export interface FigureRun extends FigureResult {
@@ -67,7 +68,7 @@ export async function runFigure(id: string, preset: string, options: RunFigureOp
   // Check the data here, once, so a missing or corrupt file is one clear error rather than one per worker.
   const dataConfig = (config as { data?: DataConfig }).data;
   if (dataConfig) loadDataset(dataConfig);
-  const computed = await figure.compute(config);
+  const computed = await trackFigure(id, () => figure.compute(config));
   const data = { config, ...computed };
   const prov = { ...provenance(id, p, config, backend, started, git), report: reportProvenance() };
   writeJsonAtomic(join(outDir, "data.json"), data);
