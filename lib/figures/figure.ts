@@ -43,6 +43,11 @@ export function defineFigure<C, D extends object = any>(figure: Figure<C, D>): F
   return figure;
 }
 
+/** The same figure on another setting: its own id, title and presets; the same claims, compute and render. */
+export function figureVariant<C, D extends object>(figure: Figure<C, D>, v: Pick<Figure<C, D>, "id" | "title" | "presets" | "presetNotes">): Figure<C, D> {
+  return { ...figure, ...v };
+}
+
 /** Computes and renders: what a full run of a figure does. */
 export async function runFigureOnce<C, D extends object>(figure: Figure<C, D>, config: C): Promise<{ data: D; result: FigureResult }> {
   const data = await figure.compute(config);

@@ -1,4 +1,4 @@
-import { defineFigure, FigureResult, Preset } from "./figure";
+import { Figure, defineFigure, FigureResult, Preset } from "./figure";
 import { STABILITY, check, combine, thresholdCheck } from "./claims";
 import { color, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, subnetwork } from "./subnetworks";
@@ -16,11 +16,21 @@ import { UserError } from "../util/errors";
 
 /** Robustness of SGD at the rewind point: perturb m * W_k, retrain, and compare with the unperturbed solution. */
 export interface PerturbationConfig extends SparseSetup {
-  rewindStep: number;
+  /** Rewind steps k whose rewind points m * W_k are perturbed. */
+  rewindSteps: number[];
+  /** Of those, the ones at which the dense network is unstable (measured by the dense instability figure). */
+  unstableSteps: number[];
   /** IMP levels whose rewind point is perturbed (>= 1). */
   levels: number[];
   /** Noise norms as multiples of the norm of the weights the next pruning removes. */
   scales: number[];
+}
+
+/** Results written before several rewind steps were supported name one step (and no unstable ones). */
+type StoredConfig = PerturbationConfig | (Omit<PerturbationConfig, "rewindSteps" | "unstableSteps"> & { rewindStep: number });
+
+function normalise(c: StoredConfig): PerturbationConfig {
+  return "rewindSteps" in c ? c : { ...c, rewindSteps: [c.rewindStep], unstableSteps: [] };
 }
 
 /** The norm of the weights that pruning level `level` into level + 1 removes, in level's trained weights. */
@@ -37,90 +47,131 @@ export async function prunedNorm(level: RunConfig, next: RunConfig): Promise<num
 export async function runPerturbation(c: PerturbationConfig) {
   for (const l of c.levels) if (!Number.isInteger(l) || l < 1) throw new UserError(`level ${l} must be an integer >= 1 (a pruned level).`);
   for (const s of c.scales) if (!(s > 0)) throw new UserError(`noise scale ${s} must be positive.`);
+  for (const k of c.unstableSteps) if (!c.rewindSteps.includes(k)) throw new UserError(`unstable step ${k} is not one of the rewind steps (${c.rewindSteps.join(", ")}).`);
   const maxLevel = Math.max(...c.levels) + 1;
-  await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: subnetwork(c, "imp", s, c.rewindStep, maxLevel), label: "IMP chain" })));
-  const cells: { initSeed: number; level: number; scale: number; reference: number; base: RunConfig; perturbed: RunConfig }[] = [];
-  for (const initSeed of c.initSeeds) {
-    for (const level of c.levels) {
-      const base = subnetwork(c, "imp", initSeed, c.rewindStep, level);
-      const reference = await prunedNorm(base, subnetwork(c, "imp", initSeed, c.rewindStep, level + 1));
-      for (const [j, scale] of c.scales.entries()) cells.push({ initSeed, level, scale, reference, base, perturbed: { ...base, perturbation: { seed: 100 + j, norm: scale * reference } } });
+  await runTasks(c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => ({ kind: "run" as const, config: subnetwork(c, "imp", s, k, maxLevel), label: "IMP chain" }))));
+  const cells: { k: number; initSeed: number; level: number; scale: number; reference: number; base: RunConfig; perturbed: RunConfig }[] = [];
+  for (const k of c.rewindSteps) {
+    for (const initSeed of c.initSeeds) {
+      for (const level of c.levels) {
+        const base = subnetwork(c, "imp", initSeed, k, level);
+        const reference = await prunedNorm(base, subnetwork(c, "imp", initSeed, k, level + 1));
+        for (const [j, scale] of c.scales.entries()) cells.push({ k, initSeed, level, scale, reference, base, perturbed: { ...base, perturbation: { seed: 100 + j, norm: scale * reference } } });
+      }
     }
   }
-  const summaries = await runTasks(cells.map((x) => ({ kind: "run" as const, config: x.perturbed, label: `level ${x.level} noise x${x.scale}` })));
+  const summaries = await runTasks(cells.map((x) => ({ kind: "run" as const, config: x.perturbed, label: `k = ${x.k}, level ${x.level}, noise x${x.scale}` })));
   const alphas = evenAlphas(c.alphas);
   const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: x.perturbed, b: x.base, options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
   return {
-    cells: cells.map((x, i) => ({ initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
+    cells: cells.map((x, i) => ({ k: x.k, initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
   };
 }
 
-function render(c: PerturbationConfig, r: Awaited<ReturnType<typeof runPerturbation>>): FigureResult {
-  const at = (level: number, scale: number) => r.cells.filter((x) => x.level === level && x.scale === scale);
+type PerturbationData = Awaited<ReturnType<typeof runPerturbation>>;
+
+function render(stored: StoredConfig, r: PerturbationData): FigureResult {
+  const c = normalise(stored);
+  // Cells written before several rewind steps were supported carry no k: they are at the one step.
+  const kOf = (x: PerturbationData["cells"][number]) => x.k ?? c.rewindSteps[0];
+  const at = (k: number, level: number, scale: number) => r.cells.filter((x) => kOf(x) === k && x.level === level && x.scale === scale);
+  const several = c.rewindSteps.length > 1;
+  const settings = c.rewindSteps.flatMap((k) => c.levels.map((level) => ({ k, level })));
+  const density = (level: number) => (100 * nominalDensity(c.fraction, level)).toFixed(1);
   const plot = {
     id: "barrier-vs-noise",
-    title: `Barrier between the perturbed and unperturbed solutions, rewound to k = ${c.rewindStep}`,
-    data: c.levels.map((level, i) => {
-      const s = c.scales.map((scale) => meanStd(at(level, scale).map((x) => x.barrier)));
-      return { x: c.scales, y: s.map((v) => 100 * v.mean), error_y: { type: "data", array: s.map((v) => 100 * v.std), visible: true }, name: `level ${level} (${(100 * nominalDensity(c.fraction, level)).toFixed(1)} %)`, mode: "lines+markers", line: { color: color(i) }, type: "scatter" };
+    title: `Barrier between the perturbed and unperturbed solutions, rewound to k = ${c.rewindSteps.join(" and ")}`,
+    data: settings.map(({ k, level }, i) => {
+      const s = c.scales.map((scale) => meanStd(at(k, level, scale).map((x) => x.barrier)));
+      return {
+        x: c.scales,
+        y: s.map((v) => 100 * v.mean),
+        error_y: { type: "data", array: s.map((v) => 100 * v.std), visible: true },
+        name: `${several ? `k = ${k}, ` : ""}level ${level} (${density(level)} %)`,
+        mode: "lines+markers",
+        line: { color: color(c.levels.indexOf(level)), dash: c.unstableSteps.includes(k) ? "dash" : "solid" },
+        type: "scatter",
+      };
     }),
     layout: {
       xaxis: { title: { text: "noise norm / norm of the weights the next pruning removes (log scale)" }, type: "log", tickvals: c.scales, ticktext: c.scales.map(String) },
       yaxis: { title: { text: "test barrier (pp)" }, rangemode: "tozero" },
       shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp threshold: same mode below")],
     },
-    caption: spreadCaption("initialisations", c.initSeeds.length, "x = 1: noise as large as the weights the next pruning step removes. Dashed line: the 2 pp threshold."),
+    caption: spreadCaption("initialisations", c.initSeeds.length, `x = 1: noise as large as the weights the next pruning step removes. Dashed line: the 2 pp threshold.${c.unstableSteps.length ? ` Dashed curves: rewind steps at which the dense network is unstable (k = ${c.unstableSteps.join(", ")}).` : ""}`),
   };
-  const measured = c.levels.flatMap((level) =>
+  const measured = settings.flatMap(({ k, level }) =>
     c.scales.map((scale) => {
-      const cells = at(level, scale);
-      return { level, scale, n: cells.length, norm: meanStd(cells.map((x) => x.norm)).mean, barrier: meanStd(cells.map((x) => x.barrier)), acc: meanStd(cells.map((x) => 1 - x.testError)) };
+      const cells = at(k, level, scale);
+      return { k, level, scale, n: cells.length, norm: meanStd(cells.map((x) => x.norm)).mean, barrier: meanStd(cells.map((x) => x.barrier)), acc: meanStd(cells.map((x) => 1 - x.testError)) };
     }),
   );
-  const density = (level: number) => (100 * nominalDensity(c.fraction, level)).toFixed(1);
-  const rows = measured.map((m) => [m.level, density(m.level), m.scale, m.norm.toFixed(3), meanPm(m.acc, m.n), meanPm(m.barrier, m.n), m.barrier.mean < STABILITY_THRESHOLD ? "same mode" : "different mode"]);
+  const rows = measured.map((m) => [m.k, m.level, density(m.level), m.scale, m.norm.toFixed(3), meanPm(m.acc, m.n), meanPm(m.barrier, m.n), m.barrier.mean < STABILITY_THRESHOLD ? "same mode" : "different mode"]);
   const table = {
     id: "perturbations",
     title: "Perturbations of m * W_k: noise norm, accuracy after retraining, barrier to the unperturbed solution",
-    columns: ["level", "density (%)", "noise / pruned norm", "noise L2 norm", "test accuracy (%)", "test barrier (pp)", "linearly connected"],
+    columns: ["k", "level", "density (%)", "noise / pruned norm", "noise L2 norm", "test accuracy (%)", "test barrier (pp)", "linearly connected"],
     rows,
     note: `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (noise norm: their mean); a single value shows (n = 1). Same mode: barrier below 2 pp.`,
   };
+  const label = (m: (typeof measured)[number]) => `${several ? `k = ${m.k}, ` : ""}level ${m.level} (${density(m.level)} %)`;
   const atOne = measured.filter((m) => m.scale === 1);
   const leaving = measured.filter((m) => m.barrier.mean >= STABILITY_THRESHOLD);
   const findings = [
-    ...atOne.map((m) => `Level ${m.level} (${density(m.level)} %): noise as large as the weights the next pruning removes (norm ${m.norm.toFixed(3)}) gives a barrier of ${meanPm(m.barrier, m.n)} pp: ${m.barrier.mean < STABILITY_THRESHOLD ? "same mode" : "different mode"}.`),
+    ...atOne.map((m) => `${label(m)}: noise as large as the weights the next pruning removes (norm ${m.norm.toFixed(3)}) gives a barrier of ${meanPm(m.barrier, m.n)} pp: ${m.barrier.mean < STABILITY_THRESHOLD ? "same mode" : "different mode"}.`),
     leaving.length === 0
       ? "SGD returns to the same linearly connected mode for every perturbation tried."
-      : `SGD leaves the mode for ${leaving.length} of ${measured.length} (level, noise) settings: ${leaving.map((m) => `level ${m.level} at ${m.scale}x`).join(", ")}.`,
+      : `SGD leaves the mode for ${leaving.length} of ${measured.length} (k, level, noise) settings: ${leaving.map((m) => `${several ? `k = ${m.k}, ` : ""}level ${m.level} at ${m.scale}x`).join(", ")}.`,
   ];
+  const stableOnes = atOne.filter((m) => !c.unstableSteps.includes(m.k));
+  const unstableOnes = atOne.filter((m) => c.unstableSteps.includes(m.k));
   const checks = [
-    atOne.length
-      ? combine("robust-at-pruned-norm", atOne.map((m) => thresholdCheck("robust-at-pruned-norm", `level ${m.level} (${density(m.level)} %), noise 1x: barrier`, m.barrier, m.n, STABILITY, true)))
-      : check("robust-at-pruned-norm", "not tested", "no noise scale of 1 was measured."),
+    combine("robust-at-pruned-norm", stableOnes.map((m) => thresholdCheck("robust-at-pruned-norm", `${label(m)}, noise 1x: barrier`, m.barrier, m.n, STABILITY, true)), "no noise scale of 1 was measured at a stable rewind point."),
+    combine(
+      "not-robust-when-unstable",
+      unstableOnes.map((m) => thresholdCheck("not-robust-when-unstable", `${label(m)}, noise 1x: barrier`, m.barrier, m.n, STABILITY, false)),
+      c.unstableSteps.length ? "no noise scale of 1 was measured at an unstable rewind point." : "every rewind point measured is one at which this network is stable.",
+    ),
   ];
   return { plots: [plot], tables: [table], findings, checks };
 }
 
+export interface PerturbationVariant {
+  id: string;
+  title: string;
+  presets: Record<Preset, PerturbationConfig>;
+  presetNotes: Record<Preset, string>;
+}
+
+export function perturbationFigure(v: PerturbationVariant): Figure<PerturbationConfig, PerturbationData> {
+  return defineFigure<PerturbationConfig, PerturbationData>({
+    id: v.id,
+    title: v.title,
+    source: "Paul et al. 2023, Unmasking the Lottery Ticket Hypothesis (SGD noise stability at the rewind point)",
+    claim:
+      "Where IMP works, SGD from the rewind point is robust: perturbing m * W_k by noise as large as the weights that pruning removes, then retraining, returns to the same linearly connected mode; this is why the pruning step (a perturbation of that size) does not leave the low-error region. At a rewind point where training is unstable (k = 0 for the deeper nets) it is not.",
+    claims: [
+      { id: "robust-at-pruned-norm", text: "At a rewind point where training is stable, perturbing m * W_k by noise as large as the weights the next pruning step removes, then retraining, returns to the same linearly connected mode (barrier below 2 pp)." },
+      { id: "not-robust-when-unstable", text: "At a rewind point where the network is unstable (k = 0 for the deeper nets), the same perturbation leads to a different mode (barrier of 2 pp or more)." },
+    ],
+    method:
+      "For IMP level L rewound to k, take the starting weights m * W_k and add Gaussian noise on the unpruned weights, scaled to a multiple of the L2 norm of the weights that the next pruning step removes (measured in level L's trained weights). Retrain under the mask and measure the error barrier between the perturbed and the unperturbed solutions. Which rewind steps are unstable comes from the dense network's instability analysis.",
+    presetNotes: v.presetNotes,
+    presets: v.presets,
+    compute: runPerturbation,
+    render,
+  });
+}
+
 const presets: Record<Preset, PerturbationConfig> = {
-  quick: { ...UNMASKING_SETUP.quick, rewindStep: 0, levels: [1], scales: [1, 4] },
-  cpu: { ...UNMASKING_SETUP.cpu, rewindStep: 0, levels: [3, 8, 13], scales: [0.5, 1, 2, 4] },
-  paper: { ...UNMASKING_SETUP.paper, rewindStep: 0, levels: [3, 8, 13, 18], scales: [0.25, 0.5, 1, 2, 4, 8] },
+  quick: { ...UNMASKING_SETUP.quick, rewindSteps: [0], unstableSteps: [], levels: [1], scales: [1, 4] },
+  cpu: { ...UNMASKING_SETUP.cpu, rewindSteps: [0], unstableSteps: [], levels: [3, 8, 13], scales: [0.5, 1, 2, 4] },
+  paper: { ...UNMASKING_SETUP.paper, rewindSteps: [0], unstableSteps: [], levels: [3, 8, 13, 18], scales: [0.25, 0.5, 1, 2, 4, 8] },
 };
 
-export const perturbationRobustness = defineFigure({
+export const perturbationRobustness = perturbationFigure({
   id: "unmasking/perturbation",
   title: "Robustness of SGD to perturbations at the rewind point (LeNet-300-100)",
-  source: "Paul et al. 2023, Unmasking the Lottery Ticket Hypothesis (SGD noise stability at the rewind point)",
-  claim:
-    "Where IMP works, SGD from the rewind point is robust: perturbing m * W_k by noise as large as the weights that pruning removes, then retraining, returns to the same linearly connected mode; this is why the pruning step (a perturbation of that size) does not leave the low-error region.",
-  claims: [
-    { id: "robust-at-pruned-norm", text: "Perturbing the rewind point m * W_k by noise as large as the weights the next pruning step removes, then retraining, returns to the same linearly connected mode (barrier below 2 pp)." },
-  ],
-  method:
-    "For IMP level L rewound to k, take the starting weights m * W_k and add Gaussian noise on the unpruned weights, scaled to a multiple of the L2 norm of the weights that the next pruning step removes (measured in level L's trained weights). Retrain under the mask and measure the error barrier between the perturbed and the unperturbed solutions.",
-  presetNotes: { ...UNMASKING_NOTES, cpu: `${UNMASKING_NOTES.cpu} Levels 3, 8, 13 at k = 0; noise 0.5x to 4x the pruned norm.` },
+  presetNotes: { ...UNMASKING_NOTES, cpu: `${UNMASKING_NOTES.cpu} Levels 3, 8, 13 at k = 0 (LeNet/Adam is stable there); noise 0.5x to 4x the pruned norm.` },
   presets,
-  compute: runPerturbation,
-  render,
 });

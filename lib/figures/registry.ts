@@ -12,10 +12,11 @@ import { greedyThreshold } from "./greedy-threshold";
 import { greedyBaselines } from "./greedy-baselines";
 import { greedyRate } from "./greedy-rate";
 import { unstableDense } from "./unstable-dense";
+import { unstablePerturbation, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels } from "./unstable-sparse";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module plus one entry here. */
-export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, greedyThreshold, greedyBaselines, greedyRate];
+export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels, unstablePerturbation, greedyThreshold, greedyBaselines, greedyRate];
 
 export function getFigure(id: string): Figure<any> {
   const f = FIGURES.find((x) => x.id === id);

@@ -1,4 +1,4 @@
-import { Measured, SparseSetup, SubnetworkKind, denseRun, measure, subnetwork } from "./subnetworks";
+import { Measured, SparseSetup, SubnetworkKind, denseRun, measure, referenceRuns, subnetwork } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
 import { ensureMask } from "../materialise/mask";
 import { loadWeights } from "../store/runs";
@@ -43,9 +43,13 @@ function validate(c: RewindGridConfig): void {
   for (const l of c.levels) if (!Number.isInteger(l) || l < 1) throw new UserError(`IMP level ${l} must be a positive integer (level 0 is the dense network).`);
 }
 
+/** What the sparse figures show from a grid; denseErrors are those of the matching reference's runs. */
+export type RewindGridData = Awaited<ReturnType<typeof runRewindGrid>>;
+
 export async function runRewindGrid(c: RewindGridConfig): Promise<{ cells: GridCell[]; denseErrors: number[] }> {
   validate(c);
-  const dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
+  await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
+  const reference = await runTasks(referenceRuns(c).map((config) => ({ kind: "run" as const, config, label: "dense reference" })));
   const maxLevel = Math.max(...c.levels);
   const chains = c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => subnetwork(c, "imp", s, k, maxLevel)));
   const kinds = [...new Set([...c.accuracyKinds, ...c.stabilityKinds])];
@@ -79,7 +83,7 @@ export async function runRewindGrid(c: RewindGridConfig): Promise<{ cells: GridC
   accuracyOnly.forEach((s, i) => {
     cells.push({ ...strip(s), density: nominalDensity(c.fraction, s.level), testError: accuracySummaries[i].test.error, paths: [], pruningDistance: null, dataOrderDistance: null });
   });
-  return { cells, denseErrors: dense.map((d) => d.test.error) };
+  return { cells, denseErrors: reference.map((d) => d.test.error) };
 }
 
 const strip = <T extends { config: unknown }>(s: T): Omit<T, "config"> => {

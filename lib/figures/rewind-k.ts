@@ -1,20 +1,102 @@
-import { defineFigure, FigureResult } from "./figure";
-import { STABILITY, agreeIf, check, combine, matchingThreshold, thresholdCheck } from "./claims";
+import { Figure, Preset, defineFigure, FigureResult } from "./figure";
+import { Claim, ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } from "./claims";
 import { errorBars, hline, spreadCaption } from "./plot-helpers";
 import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid } from "./rewind-grid";
 import { SubnetworkKind } from "./subnetworks";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
-import { KIND_LABELS, isMatching } from "./subnetworks";
+import { KIND_LABELS, MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "./subnetworks";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import { meanPm, meanStd, plural } from "../util/stats";
+import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
 
-function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number[] }): FigureResult {
-  const level = Math.max(...c.levels);
-  const density = r.cells.find((x) => x.level === level)!.density;
+/** What a network does at initialisation, which decides the paper's claim about k = 0. */
+export type AtInit = "stable" | "unstable";
+
+type Grid = { cells: GridCell[]; denseErrors: number[] };
+
+/** One (k, level, kind) cell: accuracy and instability with their verdicts and margins. */
+interface Cell {
+  k: number;
+  level: number;
+  density: number;
+  kind: SubnetworkKind;
+  acc: MeanStd;
+  nAcc: number;
+  inst: MeanStd;
+  nInst: number;
+  match: MatchingVerdict;
+  stable: ReturnType<typeof thresholdSide>;
+}
+
+function measureCells(c: RewindGridConfig, r: Grid): Cell[] {
   const dense = meanStd(r.denseErrors.map((e) => 1 - e));
+  return [...c.levels].sort((a, b) => a - b).flatMap((level) =>
+    c.rewindSteps.flatMap((k) =>
+      c.stabilityKinds.map((kind) => {
+        const cells = cellsAt(r.cells, kind, k, level);
+        const acc = gridAccuracy(cells);
+        const inst = gridInstability(cells);
+        const nInst = nPaths(cells);
+        return { k, level, density: cells[0]?.density ?? NaN, kind, acc, nAcc: cells.length, inst, nInst, match: matchingVerdict(acc, cells.length, dense, r.denseErrors.length, c.matchingTolerance), stable: thresholdSide(inst, nInst, STABILITY.threshold, STABILITY.minBand) };
+      }),
+    ),
+  );
+}
+
+/** The level the k-plots show: the sparsest at which an IMP subnetwork matches at some k (else the densest). */
+function focusLevel(c: RewindGridConfig, cells: Cell[]): number {
+  const levels = [...c.levels].sort((a, b) => a - b);
+  const matching = levels.filter((l) => cells.some((x) => x.kind === "imp" && x.level === l && x.match.matching));
+  return matching.length ? matching[matching.length - 1] : levels[0];
+}
+
+const isStable = (x: Cell) => x.stable.below;
+
+/** "matching iff stable" over every IMP cell: firm agreements and exceptions, and the borderline cells apart. */
+function togetherCheck(imp: Cell[]): ClaimCheck {
+  const name = (x: Cell) => `k = ${x.k} at ${(100 * x.density).toFixed(1)} %`;
+  const firm = imp.filter((x) => !x.match.borderline && !x.stable.borderline);
+  const agree = firm.filter((x) => x.match.matching === isStable(x));
+  const exceptions = firm.filter((x) => x.match.matching !== isStable(x));
+  const close = imp.filter((x) => x.match.borderline || x.stable.borderline);
+  const closeAgree = close.filter((x) => x.match.matching === isStable(x));
+  const verdict = exceptions.length ? "differs" : close.length > closeAgree.length || !firm.length ? "borderline" : "agrees";
+  const describe = (x: Cell) => `${name(x)}: ${x.match.matching ? "matching" : "not matching"} (${marginText(x.match)} pp), instability ${meanPm(x.inst, x.nInst)} pp`;
+  return check(
+    "together",
+    verdict,
+    `over ${imp.length} IMP cells (k x density): ${agree.length} of ${firm.length} firm cells agree${exceptions.length ? `, exceptions: ${exceptions.map(describe).join("; ")}` : ""}; ${close.length} cell${close.length === 1 ? " is" : "s are"} borderline on matching or stability (${closeAgree.length} of them agree)${close.length > closeAgree.length ? `: ${close.filter((x) => x.match.matching !== isStable(x)).map(describe).join("; ")}` : ""}.`,
+  );
+}
+
+function matchCheck(id: string, x: Cell, expect: boolean): ClaimCheck {
+  const verdict = x.match.borderline ? "borderline" : x.match.matching === expect ? "agrees" : "differs";
+  return check(id, verdict, `k = ${x.k}: accuracy ${meanPm(x.acc, x.nAcc)} %, margin ${marginText(x.match)} pp to the matching threshold (${(100 * x.match.threshold).toFixed(2)} %)${x.match.borderline ? " (borderline: within the noise)" : ""}.`);
+}
+
+const stableCheck = (id: string, x: Cell, expect: boolean) => thresholdCheck(id, `k = ${x.k}: instability`, x.inst, x.nInst, STABILITY, expect);
+
+/** The claims about k = 0 and late k, which depend on whether the dense network is stable at initialisation. */
+function rewindingChecks(atInit: AtInit, imp: Cell[]): ClaimCheck[] {
+  const k0 = imp.find((x) => x.k === 0);
+  if (atInit === "stable") return [k0 ? combine("lenet-from-k0", [matchCheck("lenet-from-k0", k0, true), stableCheck("lenet-from-k0", k0, true)]) : check("lenet-from-k0", "not tested", "k = 0 was not measured.")];
+  const late = imp.filter((x) => x.k > 0);
+  const best = late.find((x) => x.match.matching && isStable(x)) ?? late[late.length - 1];
+  return [
+    k0 ? combine("k0-fails", [matchCheck("k0-fails", k0, false), stableCheck("k0-fails", k0, false)]) : check("k0-fails", "not tested", "k = 0 was not measured."),
+    best ? combine("late-k-works", [matchCheck("late-k-works", best, true), stableCheck("late-k-works", best, true)]) : check("late-k-works", "not tested", "no k > 0 was measured."),
+  ];
+}
+
+function render(atInit: AtInit, c: RewindGridConfig, r: Grid): FigureResult {
+  const all = measureCells(c, r);
+  const level = focusLevel(c, all);
+  const at = all.filter((x) => x.level === level);
+  const density = at[0].density;
+  const dense = meanStd(r.denseErrors.map((e) => 1 - e));
+  const nDense = r.denseErrors.length;
   const kinds = c.stabilityKinds;
   const ks = c.rewindSteps.map(String);
-  const series = (kind: (typeof kinds)[number]) => c.rewindSteps.map((k) => cellsAt(r.cells, kind, k, level));
+  const series = (kind: SubnetworkKind) => c.rewindSteps.map((k) => cellsAt(r.cells, kind, k, level));
   const instabilityPlot = {
     id: "instability-vs-k",
     title: `Instability of subnetworks at ${(100 * density).toFixed(1)} % density vs rewind step k`,
@@ -43,60 +125,78 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
     },
     caption: spreadCaption("initialisations", c.initSeeds.length, "Dashed line: the dense networks' mean test error."),
   };
-  const nDense = r.denseErrors.length;
-  const matchAt = dense.mean - (c.matchingTolerance ?? dense.std);
-  const measured = c.rewindSteps.flatMap((k) =>
-    kinds.map((kind) => {
-      const cells = cellsAt(r.cells, kind, k, level);
-      const acc = gridAccuracy(cells);
-      const inst = gridInstability(cells);
-      return { k, kind, acc, nAcc: cells.length, inst, nInst: nPaths(cells), matching: isMatching(acc, dense, c.matchingTolerance), stable: inst.mean < STABILITY_THRESHOLD };
-    }),
-  );
-  const rows = measured.map((m) => [m.k, KIND_LABELS[m.kind], meanPm(m.acc, m.nAcc), m.matching ? "yes" : "no", meanPm(m.inst, m.nInst), m.stable ? "yes" : "no"]);
+  const threshold = matchingVerdict(dense, 1, dense, nDense, c.matchingTolerance).threshold;
+  const row = (x: Cell) => [x.k, KIND_LABELS[x.kind], meanPm(x.acc, x.nAcc), marginText(x.match), matchingLabel(x.match), meanPm(x.inst, x.nInst), `${x.stable.below ? "yes" : "no"}${x.stable.borderline ? " (borderline)" : ""}`];
+  const note = `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (accuracy) and over the pairs of copies (instability); a single value shows (n = 1). Matching: mean accuracy at least ${(100 * threshold).toFixed(2)} % (the mean of ${plural(nDense, "dense run")} minus ${c.matchingTolerance === null ? "their std" : "the tolerance"}); margin: accuracy minus that threshold ± two standard errors (the dense runs' std is the floor of a subnetwork's spread); borderline: the margin is within that noise (or 0.1 pp), or the instability within one std (or 0.2 pp) of 2 pp.`;
   const table = {
     id: "summary",
-    title: `Subnetworks at ${(100 * density).toFixed(2)} % density (IMP level ${level}); dense accuracy ${meanPm(dense, nDense)} %`,
-    columns: ["k", "subnetwork", "test accuracy (%)", "matching", "test instability (pp)", "stable (< 2 pp)"],
-    rows,
-    note: `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (accuracy) and over the pairs of copies (instability); a single value shows (n = 1). Matching: accuracy at least ${(100 * matchAt).toFixed(2)} %.`,
+    title: `Subnetworks at ${(100 * density).toFixed(2)} % density (IMP level ${level}, the sparsest at which IMP matches at some k); dense accuracy ${meanPm(dense, nDense)} %`,
+    columns: ["k", "subnetwork", "test accuracy (%)", "margin to matching (pp)", "matching", "test instability (pp)", "stable (< 2 pp)"],
+    rows: at.map(row),
+    note,
   };
-  const findings = measured.map((m) => `k = ${m.k}, ${KIND_LABELS[m.kind]}: accuracy ${meanPm(m.acc, m.nAcc)} % (${m.matching ? "matching" : "not matching"}), instability ${meanPm(m.inst, m.nInst)} pp (${m.stable ? "stable" : "unstable"}).`);
-  const of = (kind: SubnetworkKind) => measured.filter((m) => m.kind === kind);
-  const matchCheck = (id: string, m: (typeof measured)[number], expect: boolean) => thresholdCheck(id, `k = ${m.k}: accuracy`, m.acc, m.nAcc, matchingThreshold(matchAt), !expect);
-  const stableCheck = (id: string, m: (typeof measured)[number], expect: boolean) => thresholdCheck(id, `k = ${m.k}: instability`, m.inst, m.nInst, STABILITY, expect);
-  const imp0 = of("imp").find((m) => m.k === 0);
-  const checks = [
-    agreeIf(
-      "together",
-      of("imp").every((m) => m.matching === m.stable),
-      `IMP ${of("imp").map((m) => `k = ${m.k}: ${m.matching ? "matching" : "not matching"}, ${m.stable ? "stable" : "unstable"}`).join("; ")}.`,
-    ),
-    imp0 ? combine("lenet-from-k0", [matchCheck("lenet-from-k0", imp0, true), stableCheck("lenet-from-k0", imp0, true)]) : check("lenet-from-k0", "not tested", "k = 0 was not measured."),
-    combine("random-unstable", of("random-pruning").map((m) => stableCheck("random-unstable", m, false)), "random pruning's stability was not measured."),
-    combine("random-not-matching", of("random-pruning").map((m) => matchCheck("random-not-matching", m, false)), "random pruning was not measured."),
+  const grid = {
+    id: "cells",
+    title: "Every (density, k) cell: matching and stable, with margins",
+    columns: ["density (%)", ...table.columns],
+    rows: all.map((x) => [(100 * x.density).toFixed(1), ...row(x)]),
+    note,
+  };
+  const imp = all.filter((x) => x.kind === "imp");
+  const impAgree = imp.filter((x) => x.match.matching === isStable(x)).length;
+  const findings = [
+    ...at.map((x) => `${(100 * x.density).toFixed(1)} %, k = ${x.k}, ${KIND_LABELS[x.kind]}: accuracy ${meanPm(x.acc, x.nAcc)} % (${x.match.matching ? "matching" : "not matching"}, margin ${marginText(x.match)} pp${x.match.borderline ? ", borderline" : ""}), instability ${meanPm(x.inst, x.nInst)} pp (${isStable(x) ? "stable" : "unstable"}${x.stable.borderline ? ", borderline" : ""}).`),
+    `Matching and stable coincide for ${impAgree} of ${imp.length} IMP cells (every density and k).`,
   ];
-  return { plots: [instabilityPlot, errorPlot], tables: [table], findings, checks };
+  const of = (kind: SubnetworkKind) => at.filter((x) => x.kind === kind);
+  const checks = [
+    togetherCheck(imp),
+    ...rewindingChecks(atInit, of("imp")),
+    combine("random-unstable", of("random-pruning").map((x) => stableCheck("random-unstable", x, false)), "random pruning's stability was not measured."),
+    combine("random-not-matching", of("random-pruning").map((x) => matchCheck("random-not-matching", x, false)), "random pruning was not measured."),
+  ];
+  return { plots: [instabilityPlot, errorPlot], tables: [table, grid], findings, checks };
 }
 
 const nPaths = (cells: GridCell[]) => cells.reduce((n, x) => n + x.paths.length, 0);
 
-export const rewindK = defineFigure({
-  id: "lmc/rewind-k",
-  title: "IMP subnetworks vs the rewind step k (LeNet-300-100)",
-  source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 6-7",
-  claim:
-    "IMP subnetworks rewound to step k become stable and matching together as k grows (for the ResNet and VGG nets, at k much smaller than where the dense nets become stable); randomly pruned subnetworks stay unstable and not matching. LeNet-300-100 is stable and matching from k = 0.",
-  claims: [
-    { id: "together", text: "IMP subnetworks become stable and matching together: at every rewind step k, an IMP subnetwork is matching exactly when it is stable." },
-    { id: "lenet-from-k0", text: "For LeNet-300-100 the IMP subnetwork is already stable and matching at k = 0." },
-    { id: "random-unstable", text: "Randomly pruned subnetworks stay unstable at every k." },
-    { id: "random-not-matching", text: "Randomly pruned subnetworks are not matching at any k." },
+/** The paper's claims about k = 0 for a network stable at initialisation (LeNet) or unstable there (ResNet-20, VGG-16). */
+const REWINDING_CLAIMS: Record<AtInit, Claim[]> = {
+  stable: [{ id: "lenet-from-k0", text: "For LeNet-300-100 the IMP subnetwork is already stable and matching at k = 0." }],
+  unstable: [
+    { id: "k0-fails", text: "For a network unstable at initialisation (ResNet-20, VGG-16), the IMP subnetwork rewound to k = 0 is neither matching nor stable." },
+    { id: "late-k-works", text: "Rewound to a later k, the IMP subnetwork is both matching and stable." },
   ],
-  method:
-    "For each rewind step k, run IMP (20 % global magnitude pruning per level, survivors rewound to the dense network's W_k) to the target density, and build a random-pruning baseline with the same per-layer densities rewound to the same W_k. Report each subnetwork's test error (trained with data order 0) and its instability (two copies trained from m * W_k with different data orders; error barrier on the path between them).",
-  presetNotes: REWIND_GRID_NOTES,
-  presets: REWIND_GRID,
-  compute: runRewindGrid,
-  render,
-});
+};
+
+export interface RewindKVariant {
+  id: string;
+  title: string;
+  atInit: AtInit;
+  presets: Record<Preset, RewindGridConfig>;
+  presetNotes: Record<Preset, string>;
+}
+
+export function rewindKFigure(v: RewindKVariant): Figure<RewindGridConfig, Grid> {
+  return defineFigure({
+    id: v.id,
+    title: v.title,
+    source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 6-7 and Table 2",
+    claim:
+      "IMP subnetworks rewound to step k become stable and matching together as k grows (for the ResNet and VGG nets, at k much smaller than where the dense nets become stable); randomly pruned subnetworks stay unstable and not matching. LeNet-300-100 is stable and matching from k = 0.",
+    claims: [
+      { id: "together", text: "IMP subnetworks become stable and matching together: at every rewind step k and sparsity, an IMP subnetwork is matching exactly when it is stable." },
+      ...REWINDING_CLAIMS[v.atInit],
+      { id: "random-unstable", text: "Randomly pruned subnetworks stay unstable at every k." },
+      { id: "random-not-matching", text: "Randomly pruned subnetworks are not matching at any k." },
+    ],
+    method:
+      "For each rewind step k, run IMP (magnitude pruning per level, survivors rewound to the dense network's W_k) to each target density, and build a random-pruning baseline with the same per-layer densities rewound to the same W_k. Report each subnetwork's test error (trained with data order 0) and its instability (two copies trained from m * W_k with different data orders; error barrier on the path between them). The plots and the first table show the sparsest density at which IMP matches at some k; the second table states matching and stable for every (density, k) cell with its margin, and the first claim counts the cells where they agree.",
+    presetNotes: v.presetNotes,
+    presets: v.presets,
+    compute: runRewindGrid,
+    render: (c, r) => render(v.atInit, c, r),
+  });
+}
+
+export const rewindK = rewindKFigure({ id: "lmc/rewind-k", title: "IMP subnetworks vs the rewind step k (LeNet-300-100)", atInit: "stable", presets: REWIND_GRID, presetNotes: REWIND_GRID_NOTES });

@@ -1,9 +1,9 @@
 import { defineFigure, FigureResult } from "./figure";
 import { STABILITY, agreeIf, check, combine, thresholdCheck } from "./claims";
 import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
-import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid } from "./rewind-grid";
+import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, gridInstability, runRewindGrid } from "./rewind-grid";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
-import { KIND_LABELS, SubnetworkKind, isMatching } from "./subnetworks";
+import { SubnetworkKind, marginText, matchingVerdict } from "./subnetworks";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
 import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
 
@@ -56,10 +56,13 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
     layout: { xaxis: axis, yaxis: { title: { text: "test instability (pp)" }, rangemode: "tozero" }, shapes: [hline(100 * STABILITY_THRESHOLD, "stability threshold: stable below 2 pp")] },
     caption: `${caption(`pairs of copies (${c.pairs} per initialisation)`)} Dashed grey line: the 2 pp stability threshold.`,
   };
-  const matches = (cv: Curve, level: number) => isMatching(gridAccuracy(at(cv, level)), dense, c.matchingTolerance);
+  const verdict = (cv: Curve, level: number) => matchingVerdict(gridAccuracy(at(cv, level)), at(cv, level).length, dense, r.denseErrors.length, c.matchingTolerance);
+  const matches = (cv: Curve, level: number) => verdict(cv, level).matching;
+  // A verdict within its noise is marked, so a reader sees which cells could flip with other seeds.
+  const marked = (cv: Curve, level: number, text: string) => (verdict(cv, level).borderline ? `${text} (borderline, ${marginText(verdict(cv, level))} pp)` : text);
   const rows = levels.map((level) => {
-    const imp = curves.filter((cv) => cv.kind === "imp" && matches(cv, level)).map((cv) => cv.k);
-    const random = curves.filter((cv) => cv.kind !== "imp" && matches(cv, level)).map((cv) => cv.label);
+    const imp = curves.filter((cv) => cv.kind === "imp" && matches(cv, level)).map((cv) => marked(cv, level, String(cv.k)));
+    const random = curves.filter((cv) => cv.kind !== "imp" && matches(cv, level)).map((cv) => marked(cv, level, cv.label));
     const stableImp = curves.filter((cv) => cv.kind === "imp" && gridInstability(at(cv, level)).mean < STABILITY_THRESHOLD).map((cv) => cv.k);
     return [`${(100 * densityOf(level)).toFixed(1)}`, level, imp.length ? imp.join(", ") : "none", stableImp.length ? stableImp.join(", ") : "none", random.length ? random.join("; ") : "none", regime(random.length > 0, imp.length > 0)];
   });
@@ -69,7 +72,7 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
     title: `Which subnetworks match the dense accuracy (${meanPm(dense, r.denseErrors.length)} %), per density`,
     columns: ["density (%)", "IMP level", "IMP matching at k", "IMP stable at k", "random baselines matching", "regime"],
     rows,
-    note: `Matching: mean accuracy over ${plural(c.initSeeds.length, "initialisation")} at least ${(100 * matchAt).toFixed(2)} % (the dense mean minus ${c.matchingTolerance === null ? "one std of the dense runs" : "the tolerance"}); stable: mean instability below 2 pp. The dense accuracy in the title is mean ± one sample standard deviation over ${plural(r.denseErrors.length, "dense run")}.`,
+    note: `Matching: mean accuracy over ${plural(c.initSeeds.length, "initialisation")} at least ${(100 * matchAt).toFixed(2)} % (the dense mean minus ${c.matchingTolerance === null ? "one std of the dense runs" : "the tolerance"}); borderline: the margin to that threshold is within two standard errors (the dense runs' std is the floor of a subnetwork's spread) or 0.1 pp; stable: mean instability below 2 pp. The dense accuracy in the title is mean ± one sample standard deviation over ${plural(r.denseErrors.length, "dense run")}.`,
   };
   const findings = rows.map((row) => `${row[0]} % density: ${row[5]} (IMP matching at k = ${row[2]}; stable at k = ${row[3]}; random baselines matching: ${row[4]}).`);
   const regimeOf = (level: number) => rows[levels.indexOf(level)][5] as string;
@@ -103,7 +106,7 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
 
 const nPaths = (cells: GridCell[]) => cells.reduce((n, x) => n + x.paths.length, 0);
 
-export const sparsitySweep = defineFigure({
+export const sparsitySweep = defineFigure<RewindGridConfig, RewindGridData>({
   id: "lmc/sparsity-sweep",
   title: "Accuracy and instability vs sparsity: IMP, late rewinding and random baselines (LeNet-300-100)",
   source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 8-9",

@@ -1,7 +1,7 @@
 import { defineFigure, FigureResult } from "./figure";
 import { ClaimCheck, Verdict, check } from "./claims";
 import { densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
-import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, runRewindGrid } from "./rewind-grid";
+import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, runRewindGrid } from "./rewind-grid";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
 import { KIND_LABELS } from "./subnetworks";
 import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
@@ -84,7 +84,7 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
   return { plots: [accuracyPlot, distancePlot("pruningDistance", "Pruning stability"), distancePlot("dataOrderDistance", "Data-order stability")], tables: [table], findings, checks };
 }
 
-export const stabilityDistances = defineFigure({
+export const stabilityDistances = defineFigure<RewindGridConfig, RewindGridData>({
   id: "stabilizing/late-rewinding",
   title: "Late rewinding, and pruning and data-order stability as L2 distances (LeNet-300-100)",
   source: "Frankle et al. 2019, Stabilizing the Lottery Ticket Hypothesis (late rewinding; stability of IMP vs random subnetworks)",

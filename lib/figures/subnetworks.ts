@@ -1,7 +1,7 @@
 import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { RunConfig } from "../store/run-config";
-import { copies } from "../lmc/instability";
+import { branchAt, copies } from "../lmc/instability";
 import { PathResult } from "../lmc/path";
 import { evenAlphas } from "../lmc/barrier";
 import { runTasks } from "../parallel/pool";
@@ -25,6 +25,12 @@ export interface SparseSetup {
   trainEvalSubset: number | null;
   /** A subnetwork is matching when its mean test accuracy is at least the dense mean minus this (null: one std of the dense runs). */
   matchingTolerance: number | null;
+  /**
+   * The dense runs the matching threshold is estimated from: every initialisation x data order listed
+   * (absent: one run per initialisation of `initSeeds`, data order 0). More runs than the subnetworks
+   * get, because the threshold is one number every cell is compared with.
+   */
+  denseReference?: { initSeeds: number[]; dataSeeds: number[] } | null;
 }
 
 export const SUBNETWORKS = ["imp", "random-pruning", "random-reinit"] as const;
@@ -39,6 +45,21 @@ export const KIND_LABELS: Record<SubnetworkKind, string> = {
 /** The dense network of an initialisation: trained from W0 with data order 0 (shared by every figure). */
 export function denseRun(c: Pick<SparseSetup, "model" | "data" | "train">, initSeed: number): RunConfig {
   return { model: c.model, data: c.data, train: c.train, initSeed, dataSeed: 0 };
+}
+
+/**
+ * A dense run of an initialisation with any data order. Data order 0 is the dense run itself; the others
+ * are the instability analysis's copies branched at k = 0 (the same training, so those runs are reused).
+ */
+export function denseReplicate(c: Pick<SparseSetup, "model" | "data" | "train">, initSeed: number, dataSeed: number): RunConfig {
+  const dense = denseRun(c, initSeed);
+  return dataSeed === 0 ? dense : { ...branchAt(dense, 0), dataSeed };
+}
+
+/** The dense runs behind the matching threshold (see SparseSetup.denseReference). */
+export function referenceRuns(c: SparseSetup): RunConfig[] {
+  const ref = c.denseReference ?? { initSeeds: c.initSeeds, dataSeeds: [0] };
+  return ref.initSeeds.flatMap((s) => ref.dataSeeds.map((d) => denseReplicate(c, s, d)));
 }
 
 export function impSpec(c: SparseSetup, initSeed: number, rewindStep: number): ImpSpec {
@@ -83,6 +104,45 @@ export async function measure(c: SparseSetup, starts: RunConfig[], chains: RunCo
 /** Matching: mean accuracy within the tolerance of the dense networks' mean accuracy. */
 export function isMatching(accuracy: MeanStd, dense: MeanStd, tolerance: number | null): boolean {
   return accuracy.mean >= dense.mean - (tolerance ?? dense.std);
+}
+
+/** A matching verdict with its margin and the noise of that margin. */
+export interface MatchingVerdict {
+  matching: boolean;
+  /** The margin is within its noise: the verdict could flip with other seeds. */
+  borderline: boolean;
+  /** Subnetwork mean accuracy minus the threshold (fractions). */
+  margin: number;
+  /** Two standard errors of the margin. */
+  noise: number;
+  threshold: number;
+}
+
+/** Margins this small are borderline whatever the spread (0.1 pp). */
+const MATCHING_MIN_BAND = 0.001;
+
+/**
+ * The paper's rule (mean accuracy at least the dense mean minus one dense std, or the tolerance) with
+ * its noise: two standard errors of (subnetwork mean - dense mean). One subnetwork run varies at least
+ * as much as one dense run does, so the dense std is the floor of the subnetwork's spread (one or two
+ * seeds estimate their own spread poorly).
+ */
+export function matchingVerdict(accuracy: MeanStd, nAccuracy: number, dense: MeanStd, nDense: number, tolerance: number | null): MatchingVerdict {
+  const threshold = dense.mean - (tolerance ?? dense.std);
+  const margin = accuracy.mean - threshold;
+  const runStd = Math.max(nAccuracy > 1 ? accuracy.std : 0, dense.std);
+  const noise = 2 * Math.sqrt(runStd ** 2 / Math.max(nAccuracy, 1) + dense.std ** 2 / Math.max(nDense, 1));
+  return { matching: margin >= 0, borderline: Math.abs(margin) <= Math.max(noise, MATCHING_MIN_BAND), margin, noise, threshold };
+}
+
+/** "yes", "no", "yes (borderline)". */
+export function matchingLabel(v: MatchingVerdict): string {
+  return `${v.matching ? "yes" : "no"}${v.borderline ? " (borderline)" : ""}`;
+}
+
+/** "+0.31 ± 0.12" in pp: the margin and its noise. */
+export function marginText(v: { margin: number; noise: number }): string {
+  return `${v.margin >= 0 ? "+" : "-"}${Math.abs(100 * v.margin).toFixed(2)} ± ${(100 * v.noise).toFixed(2)}`;
 }
 
 export function accuracyOf(ms: Measured[]): MeanStd {
