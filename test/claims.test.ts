@@ -6,6 +6,7 @@ import { FIGURES, getFigure } from "../lib/figures/registry";
 import { FigureRun, renderFigure, runFigure } from "../lib/figures/run-figure";
 import { freshResults } from "./support/env";
 import { meanPm, pmOf } from "../lib/util/stats";
+import { bundledTraceTypes, traceTypesOf } from "../lib/report/plotly";
 
 const root = resolve(__dirname, "..");
 const committed = (id: string, preset = "cpu") => join(root, "results", "figures", id, preset);
@@ -39,6 +40,8 @@ describe("every figure checks each claim of its paper", () => {
       run = await runFigure(id, "quick", { outDir });
     }
     expect(run.checks.map((c) => c.claim)).toEqual(figure.claims.map((c) => c.id));
+    // Every trace type its plots use is one the inlined Plotly bundle draws.
+    for (const plot of run.plots) for (const type of traceTypesOf(plot)) expect(bundledTraceTypes(), `${plot.id}: trace type ${type}`).toContain(type);
     const report = readFileSync(join(outDir, "report.html"), "utf8");
     for (const claim of figure.claims) {
       const check = run.checks.find((c) => c.claim === claim.id)!;

@@ -35,6 +35,25 @@ function claimsHtml(claims: Claim[], checks: ClaimCheck[]): string {
   return `<table class="claims"><thead><tr><th>the paper</th><th>this run</th><th>evidence</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
 }
 
+/** HTML comments around each plot in a report body, so a notebook can show each plot as a MIME bundle of its own. */
+const plotStart = (id: string) => `<!-- plot ${id.replace(/--/g, "")} -->`;
+const PLOT_END = "<!-- /plot -->";
+
+/** A report body split into HTML pieces and the plots between them, in page order. */
+export function splitReportBody(body: string, plots: Plot[]): ({ html: string } | { plot: Plot })[] {
+  const parts: ({ html: string } | { plot: Plot })[] = [];
+  const re = /<!-- plot (.*?) -->[\s\S]*?<!-- \/plot -->/g;
+  let last = 0;
+  for (const m of body.matchAll(re)) {
+    const plot = plots.find((p) => p.id.replace(/--/g, "") === m[1]);
+    if (!plot) continue;
+    parts.push({ html: body.slice(last, m.index) }, { plot });
+    last = m.index! + m[0].length;
+  }
+  parts.push({ html: body.slice(last) });
+  return parts.filter((p) => !("html" in p) || p.html.trim() !== "");
+}
+
 /** The body of a report (no Plotly bundle): what a notebook displays. */
 export function reportBody(c: Omit<ReportContent, "provenance">): string {
   const findings = c.findings.map((f) => `<li>${escapeHtml(f)}</li>`).join("\n");
@@ -46,7 +65,7 @@ export function reportBody(c: Omit<ReportContent, "provenance">): string {
     `<h2>The paper's claims, one by one, against this run</h2>`,
     claimsHtml(c.claims, c.checks),
     `<h2>What this run shows</h2><ul>${findings}</ul>`,
-    ...c.plots.map((p) => plotHtml(p)),
+    ...c.plots.map((p) => `${plotStart(p.id)}\n${plotHtml(p)}\n${PLOT_END}`),
     ...c.tables.map((t) => tableHtml(t)),
   ].join("\n");
 }

@@ -4,6 +4,7 @@ import { isAbsolute, join, relative } from "node:path";
 import { cpus, platform, arch } from "node:os";
 import { REPO_ROOT } from "../store/paths";
 import { BackendInfo } from "../backend";
+import { PLOTLY_PACKAGE } from "./plotly";
 
 /** What produced a results folder: code version, config, backend, software and machine, timing. */
 export interface Provenance {
@@ -98,7 +99,7 @@ export function provenance(
       "@tensorflow/tfjs": pkg("@tensorflow/tfjs"),
       "@tensorflow/tfjs-backend-wasm": pkg("@tensorflow/tfjs-backend-wasm"),
       "danfojs-node": pkg("danfojs-node"),
-      "plotly.js-dist": pkg("plotly.js-dist"),
+      [PLOTLY_PACKAGE]: pkg(PLOTLY_PACKAGE),
     },
     machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, platform: `${platform()}-${arch()}` },
     startedAt: started.toISOString(),
