@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The Slurm test starts a cluster and takes minutes: `npm run test:slurm`.
+    exclude: ["test/slurm/**", "**/node_modules/**"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Each test file is a process with its own tfjs backend; two match this machine's two cores.

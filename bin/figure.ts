@@ -7,8 +7,10 @@ import { renderFigure, runFigure } from "../lib/figures/run-figure";
 import { UserError } from "../lib/util/errors";
 import { clearStatusLine, formatDuration } from "../lib/util/progress";
 import { checkResultsWritable } from "../lib/store/writable";
+import { DryRunStop, setExecutor } from "../lib/parallel/executor";
+import { SLURM_FLAGS, executorFromFlags, submitDriver } from "../lib/parallel/slurm-cli";
 
-const USAGE = `usage: npm run figure -- <figure-id> [--preset quick|cpu|paper] [--overwrite | --render-only]
+const USAGE = `usage: npm run figure -- <figure-id> [--preset quick|cpu|paper] [--overwrite | --render-only] [--executor local|slurm ...]
        npm run figure -- --list
 
 Reproduces a figure headless and writes results/figures/<figure-id>/<preset>/
@@ -18,6 +20,13 @@ Reproduces a figure headless and writes results/figures/<figure-id>/<preset>/
   --render-only  re-render report.html and the findings from the existing data.json with the current
                  code; the data and the commit that computed it are kept, provenance.json adds the
                  commit that rendered the report
+Slurm (--executor slurm; results/ must be on a filesystem the compute nodes share):
+  --partition P  --time T  --cpus-per-task N  --gres G (e.g. gpu:1)
+                 passed to sbatch for every array element
+  --max-parallel M  at most M elements of a wave at once (sbatch --array=...%M)
+  --retries R    resubmit elements that did not finish up to R times (default 2)
+  --detach       submit a driver job that runs the whole figure on the cluster; print its job id and return
+  --dry-run      print the first wave's sbatch command and submit nothing
 Environment variables (LOTTERY_RESULTS, LOTTERY_WORKERS, LOTTERY_BACKEND, ...): see the README's table.`;
 
 /** `-preset quick` would parse as `-p reset`: an argument with one dash and several letters is a typo for `--`. */
@@ -36,7 +45,14 @@ main(async () => {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { preset: { type: "string", short: "p", default: "quick" }, list: { type: "boolean", short: "l" }, overwrite: { type: "boolean" }, "render-only": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        preset: { type: "string", short: "p", default: "quick" },
+        list: { type: "boolean", short: "l" },
+        overwrite: { type: "boolean" },
+        "render-only": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        ...SLURM_FLAGS,
+      },
     });
   } catch (e) {
     throw new UserError(`${(e as Error).message.split("\n")[0]}. Run \`npm run figure -- --help\` for usage.`);
@@ -56,7 +72,21 @@ main(async () => {
   if (values.overwrite && values["render-only"]) throw new UserError("--render-only keeps data.json as it is; it cannot be combined with --overwrite.");
   checkResultsWritable();
   const id = positionals[0];
-  const run = values["render-only"] ? renderFigure(id, values.preset!) : await runFigure(id, values.preset!, { overwrite: values.overwrite });
+  const executor = executorFromFlags(values);
+  if (executor.kind === "slurm" && values["render-only"]) throw new UserError("--render-only computes nothing; it takes no --executor slurm.");
+  if (values.detach) {
+    if (executor.kind !== "slurm") throw new UserError("--detach needs --executor slurm.");
+    console.log(submitDriver(id, values.preset!, executor.options, process.argv.slice(2)));
+    return;
+  }
+  setExecutor(executor);
+  let run;
+  try {
+    run = values["render-only"] ? renderFigure(id, values.preset!) : await runFigure(id, values.preset!, { overwrite: values.overwrite });
+  } catch (e) {
+    if (e instanceof DryRunStop) return;
+    throw e;
+  }
   clearStatusLine();
   for (const f of run.findings) console.log(`- ${f}`);
   const wrote = values["render-only"] ? "report.html, provenance.json; data.json kept" : "report.html, data.json, provenance.json";

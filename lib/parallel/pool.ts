@@ -6,6 +6,8 @@ import { isCached, perform, Task, TaskResult } from "./tasks";
 import { emitProgress } from "../util/progress";
 import { figureLine, taskFinished, waveStarted } from "./figure-progress";
 import { UserError } from "../util/errors";
+import { SlurmOptions, currentExecutor } from "./executor";
+import { runWaveOnSlurm } from "./slurm";
 
 /**
  * Runs independent tasks (trainings, path evaluations) concurrently in worker threads, one tfjs backend
@@ -39,6 +41,8 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
     else todo.push(i);
   }
   waveStarted(todo.map((i) => tasks[i]));
+  const executor = currentExecutor();
+  if (executor.kind === "slurm" && todo.length) return onSlurm(tasks, todo, results, executor.options);
   // The figure's overall line: after every finished task, at most every 10 s in logs (always at the end).
   let overall = "";
   let lastOverall = 0;
@@ -122,6 +126,25 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
     };
     await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, (_, i) => lane(i)));
   }
+  return finish(tasks, results, failures);
+}
+
+/** A wave as Slurm array jobs; then every result is read from the shared cache, here. */
+async function onSlurm<T extends Task>(tasks: T[], todo: number[], results: (TaskResult<T> | undefined)[], options: SlurmOptions): Promise<TaskResult<T>[]> {
+  const started = Date.now();
+  const outcome = await runWaveOnSlurm(todo.map((i) => tasks[i]), options);
+  const failed = new Set(outcome.failed.map((f) => todo[f.index]));
+  for (const i of todo) {
+    if (failed.has(i)) continue;
+    taskFinished(tasks[i], (Date.now() - started) / 1000 / todo.length);
+    results[i] = (await perform(tasks[i])) as TaskResult<T>;
+  }
+  const line = figureLine(todo.length);
+  if (line) emitProgress(line, true);
+  return finish(tasks, results, outcome.failed.map((f) => ({ index: todo[f.index], message: f.message, user: false })));
+}
+
+function finish<T extends Task>(tasks: T[], results: (TaskResult<T> | undefined)[], failures: { index: number; message: string; user: boolean }[]): TaskResult<T>[] {
   if (failures.length) {
     const lines = failures.map((f) => `task ${f.index + 1} (${describe(tasks[f.index])}): ${f.message}`);
     const same = failures.every((f) => f.message === failures[0].message);

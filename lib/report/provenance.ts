@@ -4,6 +4,7 @@ import { isAbsolute, join, relative } from "node:path";
 import { cpus, platform, arch } from "node:os";
 import { REPO_ROOT } from "../store/paths";
 import { BackendInfo } from "../backend";
+import { executorRecord } from "../parallel/executor";
 import { PLOTLY_PACKAGE } from "./plotly";
 
 /** What produced a results folder: code version, config, backend, software and machine, timing. */
@@ -20,6 +21,8 @@ export interface Provenance {
   startedAt: string;
   wallSeconds: number;
   command: string;
+  /** Where the tasks ran: the local pool, or Slurm with the ids of the array jobs submitted (absent in older results). */
+  executor?: { kind: string; jobIds: string[] };
   /** Who rendered report.html (the same commit as the data, or a later one after --render-only). */
   report?: ReportProvenance;
 }
@@ -105,5 +108,6 @@ export function provenance(
     startedAt: started.toISOString(),
     wallSeconds: (Date.now() - started.getTime()) / 1000,
     command: commandLine(),
+    executor: executorRecord(),
   };
 }

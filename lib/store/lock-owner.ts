@@ -16,6 +16,8 @@ export interface LockOwner {
   startTime: number | null;
   bootId: string | null;
   acquiredAt: string;
+  /** The Slurm job (array job_element) the holder runs in, when it does: for people reading a lock. */
+  slurmJob?: string | null;
 }
 
 /** A holder whose heartbeat (the lock's mtime) is older than this is gone, when liveness cannot be checked directly. */
@@ -42,11 +44,13 @@ const BOOT_ID = readOrNull("/proc/sys/kernel/random/boot_id");
 const START_TIME = processStartTime(process.pid);
 
 export function selfOwner(): LockOwner {
-  return { host: hostname(), pid: process.pid, thread: threadId, startTime: START_TIME, bootId: BOOT_ID, acquiredAt: new Date().toISOString() };
+  return { host: hostname(), pid: process.pid, thread: threadId, startTime: START_TIME, bootId: BOOT_ID, acquiredAt: new Date().toISOString(), slurmJob: SLURM_JOB };
 }
 
+const SLURM_JOB = process.env.SLURM_ARRAY_JOB_ID ? `${process.env.SLURM_ARRAY_JOB_ID}_${process.env.SLURM_ARRAY_TASK_ID}` : (process.env.SLURM_JOB_ID ?? null);
+
 export function describeOwner(o: LockOwner): string {
-  return `process ${o.pid}${o.thread ? ` (thread ${o.thread})` : ""} on ${o.host}`;
+  return `process ${o.pid}${o.thread ? ` (thread ${o.thread})` : ""} on ${o.host}${o.slurmJob ? ` (Slurm job ${o.slurmJob})` : ""}`;
 }
 
 
