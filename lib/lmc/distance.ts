@@ -31,3 +31,29 @@ export function l2Norm(a: HostParams, names: string[] = Object.keys(a), mask?: H
   }
   return Math.sqrt(sum);
 }
+
+/**
+ * Angular distance 2 * angle / pi between two weight sets seen as vectors over the named parameters
+ * (where `mask` keeps weights): 0 for the same direction, 1 for orthogonal, 2 for opposite (Maene et al.
+ * 2021 compare successive IMP rounds' solutions on their shared weights this way).
+ */
+export function angularDistance(a: HostParams, b: HostParams, names: string[] = Object.keys(a), mask?: HostParams): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (const name of names) {
+    const x = a[name]?.data;
+    const y = b[name]?.data;
+    if (!x || !y || x.length !== y.length) throw new Error(`parameter ${name} is missing or differs in size between the two weight sets`);
+    const m = mask?.[name]?.data;
+    for (let i = 0; i < x.length; i++) {
+      if (m && m[i] === 0) continue;
+      dot += x[i] * y[i];
+      na += x[i] * x[i];
+      nb += y[i] * y[i];
+    }
+  }
+  if (na === 0 || nb === 0) throw new Error("angular distance of a zero weight vector is undefined");
+  const cos = Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
+  return (2 * Math.acos(cos)) / Math.PI;
+}

@@ -1,0 +1,154 @@
+import { defineFigure, FigureResult } from "./figure";
+import { ClaimCheck, STABILITY, check, combine, thresholdCheck } from "./claims";
+import { color, densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
+import { BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "./batch-grid";
+import { BATCH_GRID, BATCH_GRID_NOTES } from "./batch-presets";
+import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "./subnetworks";
+import { STABILITY_THRESHOLD } from "../lmc/barrier";
+import { nominalDensity } from "../prune/imp";
+import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
+
+interface Level {
+  batchSize: number;
+  level: number;
+  density: number;
+  n: number;
+  imp: MeanStd;
+  reinit: MeanStd;
+  impMatch: MatchingVerdict;
+  reinitMatch: MatchingVerdict;
+  /** IMP minus reinit accuracy, and two standard errors of that difference. */
+  gap: { margin: number; noise: number };
+}
+
+function levelsOf(c: BatchGridConfig, b: BatchResult): Level[] {
+  const dense = meanStd(b.denseErrors.map((e) => 1 - e));
+  return c.levels.map((level) => {
+    const cells = b.levels.filter((x) => x.level === level);
+    const imp = meanStd(cells.map((x) => 1 - x.impError));
+    const reinit = meanStd(cells.map((x) => 1 - x.reinitError));
+    const n = cells.length;
+    // As for matching: one run varies at least as much as one dense run does.
+    const spread = (s: MeanStd) => Math.max(n > 1 ? s.std : 0, dense.std);
+    const noise = Math.max(2 * Math.sqrt((spread(imp) ** 2 + spread(reinit) ** 2) / Math.max(n, 1)), 0.001);
+    return {
+      batchSize: b.batchSize,
+      level,
+      density: cells[0].density,
+      n,
+      imp,
+      reinit,
+      impMatch: matchingVerdict(imp, n, dense, b.denseErrors.length, c.matchingTolerance),
+      reinitMatch: matchingVerdict(reinit, n, dense, b.denseErrors.length, c.matchingTolerance),
+      gap: { margin: imp.mean - reinit.mean, noise },
+    };
+  });
+}
+
+const instabilityAt = (b: BatchResult, level: number) => {
+  const barriers = b.instability.filter((x) => x.level === level).flatMap((x) => x.barriers);
+  return { value: meanStd(barriers), n: barriers.length };
+};
+
+function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
+  const all = r.batches.flatMap((b) => levelsOf(c, b));
+  const x = c.levels.map((l) => 100 * all.find((a) => a.level === l)!.density);
+  const accuracyPlot = {
+    id: "accuracy-vs-density",
+    title: "Test accuracy vs density: IMP reset to initialisation (solid) and random reinitialisation (dotted), per batch size",
+    data: r.batches.flatMap((b, i) => {
+      const ls = all.filter((a) => a.batchSize === b.batchSize);
+      const trace = (name: string, s: MeanStd[], dash: string) => ({ ...errorBars(name, x, s.map((v) => 100 * v.mean), s.map((v) => 100 * v.std), i), line: { color: color(i), dash } });
+      return [trace(`IMP k = 0, batch ${b.batchSize}`, ls.map((l) => l.imp), "solid"), trace(`random reinit, batch ${b.batchSize}`, ls.map((l) => l.reinit), "dot")];
+    }),
+    layout: { xaxis: densityAxis("density of fc1/fc2 (%, log scale)", x), yaxis: { title: { text: "test accuracy (%)" } } },
+    caption: spreadCaption("initialisations", c.initSeeds.length, "Each batch size trains the same number of epochs at the same learning rate."),
+  };
+  const instabilityPlot = {
+    id: "instability-vs-batch",
+    title: "Instability of IMP subnetworks (k = 0) vs batch size, at chosen rounds",
+    data: c.instabilityLevels.map((level, i) => {
+      const s = r.batches.map((b) => instabilityAt(b, level).value);
+      const density = (100 * nominalDensity(c.fraction, level)).toFixed(1);
+      return errorBars(`round ${level} (${density} %)`, r.batches.map((b) => String(b.batchSize)), s.map((v) => 100 * v.mean), s.map((v) => 100 * v.std), i);
+    }),
+    layout: { xaxis: { title: { text: "batch size" }, type: "category" }, yaxis: { title: { text: "test instability (pp)" }, rangemode: "tozero" }, shapes: [hline(100 * STABILITY_THRESHOLD, "stability threshold: stable below 2 pp")] },
+    caption: spreadCaption(`pairs of copies (${c.pairs} per initialisation)`, c.initSeeds.length * c.pairs, "Dashed line: the 2 pp stability threshold."),
+  };
+  const table = {
+    id: "tickets",
+    title: "IMP reset to initialisation against random reinitialisation, per batch size and round",
+    columns: ["batch", "steps", "dense accuracy (%)", "round", "density (%)", "IMP k = 0 (%)", "IMP matching (margin, pp)", "random reinit (%)", "reinit matching (margin, pp)", "IMP - reinit (pp)"],
+    rows: all.map((l) => {
+      const b = r.batches.find((x) => x.batchSize === l.batchSize)!;
+      return [l.batchSize, b.steps, meanPm(meanStd(b.denseErrors.map((e) => 1 - e)), b.denseErrors.length), l.level, (100 * l.density).toFixed(1), meanPm(l.imp, l.n), `${matchingLabel(l.impMatch)} (${marginText(l.impMatch)})`, meanPm(l.reinit, l.n), `${matchingLabel(l.reinitMatch)} (${marginText(l.reinitMatch)})`, marginText(l.gap)];
+    }),
+    note: `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (dense: over ${plural(c.initSeeds.length * c.referenceDataSeeds.length, "dense run")} of that batch size). Matching: at least the dense mean minus one dense std; margins ± two standard errors; borderline: within that noise or 0.1 pp.`,
+  };
+  const instabilityTable = {
+    id: "instability",
+    title: "Instability of IMP subnetworks (k = 0) per batch size and round",
+    columns: ["batch", "round", "density (%)", "test instability (pp)", "stable (< 2 pp)"],
+    rows: r.batches.flatMap((b) =>
+      c.instabilityLevels.map((level) => {
+        const s = instabilityAt(b, level);
+        return [b.batchSize, level, (100 * nominalDensity(c.fraction, level)).toFixed(1), meanPm(s.value, s.n), s.value.mean < STABILITY_THRESHOLD ? "yes" : "no"];
+      }),
+    ),
+    note: "a ± b: mean ± one sample standard deviation over the pairs of copies.",
+  };
+  const [small, large] = [r.batches[0], r.batches[r.batches.length - 1]];
+  const sparsest = Math.max(...c.levels);
+  const at = (b: BatchResult, level: number) => all.find((l) => l.batchSize === b.batchSize && l.level === level)!;
+  const gapText = (l: Level) => `batch ${l.batchSize}, ${(100 * l.density).toFixed(1)} %: IMP ${meanPm(l.imp, l.n)} % vs reinit ${meanPm(l.reinit, l.n)} % (IMP - reinit ${marginText(l.gap)} pp)`;
+  const noBetter = (l: Level): ClaimCheck => check("small-batch-no-better", Math.abs(l.gap.margin) <= l.gap.noise ? "agrees" : l.gap.margin < 0 ? "agrees" : "differs", `${gapText(l)}${Math.abs(l.gap.margin) <= l.gap.noise ? ", within the noise" : ""}.`);
+  const ticket = (): ClaimCheck => {
+    const found = all.filter((l) => l.batchSize === large.batchSize && l.impMatch.matching && !l.impMatch.borderline && !l.reinitMatch.matching && !l.reinitMatch.borderline);
+    const close = all.filter((l) => l.batchSize === large.batchSize && l.impMatch.matching && !l.reinitMatch.matching && (l.impMatch.borderline || l.reinitMatch.borderline));
+    const lines = all.filter((l) => l.batchSize === large.batchSize).map((l) => `${(100 * l.density).toFixed(1)} %: IMP ${matchingLabel(l.impMatch)} (${marginText(l.impMatch)} pp), reinit ${matchingLabel(l.reinitMatch)} (${marginText(l.reinitMatch)} pp)`);
+    return check("large-batch-ticket", found.length ? "agrees" : close.length ? "borderline" : "differs", `batch ${large.batchSize}: ${lines.join("; ")}.`);
+  };
+  const stableAtLarge = combine(
+    "stable-at-large-batch",
+    c.instabilityLevels.map((level) => {
+      const s = instabilityAt(large, level);
+      return thresholdCheck("stable-at-large-batch", `batch ${large.batchSize}, round ${level}: instability`, s.value, s.n, STABILITY, true);
+    }),
+  );
+  const falls = c.instabilityLevels.map((level) => ({ level, small: instabilityAt(small, level).value.mean, large: instabilityAt(large, level).value.mean }));
+  const checks = [
+    r.batches.length > 1 ? noBetter(at(small, sparsest)) : check("small-batch-no-better", "not tested", "one batch size only."),
+    r.batches.length > 1 ? ticket() : check("large-batch-ticket", "not tested", "one batch size only."),
+    check(
+      "instability-falls",
+      r.batches.length < 2 ? "not tested" : falls.every((f) => f.large < f.small) ? "agrees" : "differs",
+      falls.map((f) => `round ${f.level}: ${(100 * f.small).toFixed(2)} pp at batch ${small.batchSize} -> ${(100 * f.large).toFixed(2)} pp at batch ${large.batchSize}`).join("; ") + ".",
+    ),
+    stableAtLarge,
+  ];
+  const findings = [
+    ...r.batches.map((b) => `Batch ${b.batchSize} (${b.steps} steps): dense ${meanPm(meanStd(b.denseErrors.map((e) => 1 - e)), b.denseErrors.length)} %; ${levelsOf(c, b).map((l) => `${(100 * l.density).toFixed(1)} %: IMP ${(100 * l.imp.mean).toFixed(2)} vs reinit ${(100 * l.reinit.mean).toFixed(2)}`).join(", ")}.`),
+    ...r.batches.map((b) => `Batch ${b.batchSize}: IMP instability ${c.instabilityLevels.map((level) => `round ${level} ${meanPm(instabilityAt(b, level).value, instabilityAt(b, level).n)} pp`).join(", ")}.`),
+  ];
+  return { plots: [accuracyPlot, instabilityPlot], tables: [table, instabilityTable], findings, checks };
+}
+
+export const batchTickets = defineFigure<BatchGridConfig, BatchGridData>({
+  id: "maene/tickets-vs-batch",
+  title: "Tickets at initialisation under stable, large-batch training (LeNet-300-100, Fashion-MNIST, SGD 0.1)",
+  source: "Maene, Li, Moens 2021, Towards Understanding Iterative Magnitude Pruning: Why Lottery Tickets Win, Figs. 1-2",
+  claim:
+    "With small batches, IMP reset to initialisation (k = 0) is no better than random reinitialisation; training made stable by a larger batch (same epochs) lets IMP at k = 0 find matching tickets, and the instability of IMP subnetworks falls as the batch grows.",
+  claims: [
+    { id: "small-batch-no-better", text: "At the smallest batch, IMP reset to initialisation is no better than random reinitialisation at high sparsity." },
+    { id: "large-batch-ticket", text: "At the largest batch, IMP reset to initialisation finds matching tickets: matching at a sparsity where random reinitialisation is not." },
+    { id: "instability-falls", text: "The instability of IMP subnetworks (rewound to k = 0) falls as the batch size grows." },
+    { id: "stable-at-large-batch", text: "At the largest batch, IMP subnetworks at k = 0 are stable (below 2 pp)." },
+  ],
+  method:
+    "For each batch size, train the dense network for the same number of epochs at the same learning rate (steps and rate drops scaled by 1 / batch), run IMP reset to initialisation (k = 0) for several rounds, and train a random reinitialisation of each round's mask. Report both accuracies per round against that batch size's dense accuracy (matching: within one std of it), and the instability (two copies with different data orders, error barrier) of IMP subnetworks at chosen rounds.",
+  presetNotes: BATCH_GRID_NOTES,
+  presets: BATCH_GRID,
+  compute: runBatchGrid,
+  render,
+});
