@@ -1,69 +1,52 @@
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "./util/errors";
 import { registerWasmFastKernels } from "./kernels/wasm";
+import { BackendName, backendFor, forcedBackend, nativePackage } from "./backend-choice";
 
 /**
- * Picks the fastest tfjs backend available: tfjs-node-gpu, then tfjs-node (both optional native
- * packages), then WebAssembly, then plain JavaScript. `LOTTERY_BACKEND=tensorflow|wasm|cpu` forces one.
+ * Activates the tfjs backend a piece of work needs (see backend-choice.ts: conv nets on tfjs-node when it
+ * is installed, the rest on wasm; LOTTERY_BACKEND forces one). A thread may switch between backends from
+ * one run to the next; every run disposes its tensors, so nothing crosses over.
  */
-export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
-export type BackendName = (typeof BACKENDS)[number];
-
-let ready: Promise<BackendInfo> | null = null;
+export { BACKENDS, BackendName, backendFor } from "./backend-choice";
 
 export interface BackendInfo {
   name: BackendName;
-  /** The package that provided it, e.g. "@tensorflow/tfjs-node-gpu". */
+  /** The package that provided it, e.g. "@tensorflow/tfjs-node". */
   source: string;
   tfjsVersion: string;
 }
 
-function tryNative(): string | null {
-  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
-    try {
-      require(pkg);
-    } catch {
-      continue;
-    }
-    // The package name alone proves nothing: the danfo override aliases tfjs-node to plain tfjs.
-    if (tf.findBackend("tensorflow")) return pkg;
-  }
-  return null;
-}
+let wasmKernels: Promise<void> | null = null;
+let queue: Promise<unknown> = Promise.resolve();
 
-async function activate(name: BackendName): Promise<boolean> {
+async function activate(name: BackendName): Promise<BackendInfo> {
+  let source = name === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-cpu";
+  if (name === "tensorflow") {
+    const pkg = nativePackage();
+    if (!pkg) throw new UserError("the tensorflow backend (tfjs-node) is not installed; run `npm run native`, or unset LOTTERY_BACKEND.");
+    require(pkg);
+    source = pkg.includes(".native") ? "@tensorflow/tfjs-node (built by npm run native)" : pkg;
+  }
   if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
-  if (!tf.findBackend(name) && !tf.engine().registryFactory[name]) return false;
-  const ok = await tf.setBackend(name);
-  await tf.ready();
-  return ok && tf.getBackend() === name;
+  if (tf.getBackend() !== name) {
+    if (!tf.findBackend(name) && !tf.engine().registryFactory[name]) throw new UserError(`backend "${name}" is not available; unset LOTTERY_BACKEND to pick per model.`);
+    if (!(await tf.setBackend(name))) throw new UserError(`backend "${name}" could not be initialised; unset LOTTERY_BACKEND to pick per model.`);
+    await tf.ready();
+  }
+  if (name === "wasm") await (wasmKernels ??= registerWasmFastKernels());
+  return { name, source, tfjsVersion: tf.version.tfjs };
 }
 
-async function init(requested: string | undefined): Promise<BackendInfo> {
-  if (requested && !(BACKENDS as readonly string[]).includes(requested)) {
-    throw new UserError(`LOTTERY_BACKEND="${requested}" is not a backend; use one of: ${BACKENDS.join(", ")} (or unset it to pick the fastest).`);
-  }
-  const native = requested === undefined || requested === "tensorflow" ? tryNative() : null;
-  const order: BackendName[] = requested ? [requested as BackendName] : native ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"];
-  for (const name of order) {
-    if (name === "tensorflow" && !native) continue;
-    if (await activate(name)) {
-      if (name === "wasm") await registerWasmFastKernels();
-      const source = name === "tensorflow" ? native! : name === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-cpu";
-      return { name, source, tfjsVersion: tf.version.tfjs };
-    }
-  }
-  throw new UserError(
-    requested === "tensorflow"
-      ? "LOTTERY_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed and working; install one, or unset LOTTERY_BACKEND."
-      : `backend "${requested}" could not be initialised; unset LOTTERY_BACKEND to pick the fastest available.`,
-  );
-}
-
-/** Initialises the backend once per process and returns what was chosen. */
-export function initBackend(): Promise<BackendInfo> {
-  ready ??= init(process.env.LOTTERY_BACKEND || undefined);
-  return ready;
+/**
+ * Makes the backend for `model` (or, without one, the default: LOTTERY_BACKEND, else wasm) the active
+ * one and says which it is. Calls are serialised so that two concurrent callers never interleave a switch.
+ */
+export function initBackend(model?: string): Promise<BackendInfo> {
+  const name = model ? backendFor(model) : (forcedBackend() ?? "wasm");
+  const next = queue.then(() => activate(name));
+  queue = next.catch(() => undefined);
+  return next;
 }
 
 export { tf };

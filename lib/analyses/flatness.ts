@@ -1,3 +1,4 @@
+import { initBackend } from "../backend";
 import { RunConfig } from "../store/run-config";
 import { loadWeights } from "../store/runs";
 import { ensureRun, modelFor } from "../materialise/run";
@@ -55,6 +56,7 @@ export function flatnessCachePath(level: RunConfig, next: RunConfig, o: Flatness
 export async function levelFlatness(level: RunConfig, next: RunConfig, o: FlatnessOptions): Promise<LevelFlatness> {
   return cachedJson("flatness", flatnessKey(level, next, o), async () => {
     await ensureRun(level);
+    await initBackend(level.model);
     const model = modelFor(level);
     const split = trainEvalSplit(deviceData(level.data), o.subset);
     const weights = loadWeights(level, level.train.steps);

@@ -64,7 +64,7 @@ export async function runFigure(id: string, preset: string, options: RunFigureOp
   guardOutput(outDir, git.commit, options.overwrite ?? false);
   const config = { ...(figure.presets[p] as object), ...options.overrides };
   const started = new Date();
-  const backend = await initBackend();
+  const backend = await initBackend((config as { model?: string }).model);
   // Check the data here, once, so a missing or corrupt file is one clear error rather than one per worker.
   const dataConfig = (config as { data?: DataConfig }).data;
   if (dataConfig) loadDataset(dataConfig);

@@ -1,3 +1,4 @@
+import { initBackend } from "../backend";
 import { RunConfig, runHash } from "../store/run-config";
 import { loadWeights } from "../store/runs";
 import { ensureRun } from "../materialise/run";
@@ -58,6 +59,7 @@ export async function linearPath(a: RunConfig, b: RunConfig, o: PathOptions): Pr
   const key = pathKey(a, b, o);
   return cachedJson("path", key, async () => {
     await ensureRun(a);
+    await initBackend(a.model);
     await ensureRun(b);
     const data = deviceData(a.data);
     const model = getModel(a.model, data.dataset.shape, data.dataset.classes);

@@ -68,7 +68,7 @@ async function initialWeights(config: RunConfig, mask: Mask | null): Promise<Hos
  */
 export async function ensureRun(config: RunConfig, options: EnsureOptions = {}): Promise<RunSummary> {
   validateRunConfig(config);
-  const backend = await initBackend();
+  const backend = await initBackend(config.model);
   const dir = runDir(config);
   const hash = runHash(config);
   ensureDir(dir);

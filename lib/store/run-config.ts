@@ -3,6 +3,7 @@ import { TrainHparams, validateHparams } from "../train/hparams";
 import { MODEL_NAMES } from "../models/registry";
 import { UserError } from "../util/errors";
 import { configHash } from "../util/hash";
+import { backendTag } from "../backend-choice";
 import { MaskSpec, validateMaskSpec } from "../prune/mask-spec";
 import { Perturbation, validatePerturbation } from "../prune/perturb";
 
@@ -30,8 +31,9 @@ export interface RunConfig {
   perturbation?: Perturbation | null;
 }
 
+/** A run's name in the cache: its config and, for backends other than wasm, the backend (see backend-choice.ts). */
 export function runHash(config: RunConfig): string {
-  return configHash(config);
+  return configHash({ ...config, ...backendTag(config.model) });
 }
 
 export function startStep(config: RunConfig): number {

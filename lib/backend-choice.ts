@@ -1,0 +1,70 @@
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { REPO_ROOT } from "./store/paths";
+import { UserError } from "./util/errors";
+
+/**
+ * Which tfjs backend computes what, decided without loading tfjs (the run cache needs it to name runs).
+ * Measured here: wasm with the project's kernels is the faster one for LeNet-sized MLPs (tfjs-node's
+ * per-op overhead dominates small matmuls), tfjs-node (oneDNN) for conv nets. So conv nets go to
+ * tfjs-node when it is installed and everything else to wasm; LOTTERY_BACKEND forces one for all.
+ */
+export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+const NATIVE_NAMES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
+/** The regular packages, then the one `npm run native` builds in .native/. */
+const NATIVE_CANDIDATES = [...NATIVE_NAMES, join(REPO_ROOT, ".native", "node_modules", "@tensorflow", "tfjs-node")];
+
+let native: string | null | undefined;
+
+/**
+ * The tfjs-node package that is really installed and built, or null. The name alone proves nothing: the
+ * danfo override aliases @tensorflow/tfjs-node to plain tfjs, so the package's own name and its built
+ * binding are checked.
+ */
+export function nativePackage(): string | null {
+  if (native !== undefined) return native;
+  native = null;
+  for (const candidate of NATIVE_CANDIDATES) {
+    let manifest: string;
+    try {
+      manifest = require.resolve(`${candidate}/package.json`);
+    } catch {
+      continue;
+    }
+    const name = JSON.parse(readFileSync(manifest, "utf8")).name as string;
+    const lib = join(dirname(manifest), "lib");
+    const built = existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, "tfjs_binding.node")));
+    if (NATIVE_NAMES.includes(name) && built) {
+      native = candidate;
+      break;
+    }
+  }
+  return native;
+}
+
+export function forcedBackend(): BackendName | null {
+  const requested = process.env.LOTTERY_BACKEND || undefined;
+  if (requested === undefined) return null;
+  if (!(BACKENDS as readonly string[]).includes(requested)) throw new UserError(`LOTTERY_BACKEND="${requested}" is not a backend; use one of: ${BACKENDS.join(", ")} (or unset it to pick per model).`);
+  return requested as BackendName;
+}
+
+/** Conv nets: where oneDNN's convolutions beat XNNPACK's wasm GEMM (about 4x here). */
+const prefersNative = (model: string) => /^(conv-|resnet-|vgg-)/.test(model);
+
+/** The backend that trains and evaluates a model's runs. */
+export function backendFor(model: string): BackendName {
+  return forcedBackend() ?? (prefersNative(model) && nativePackage() ? "tensorflow" : "wasm");
+}
+
+/**
+ * What a run's identity adds for the backend that computes it: nothing for wasm (every earlier run keeps
+ * its hash), the backend's name otherwise. Backends do not agree to the last bit, so the cache never mixes
+ * them; the same config on the same backend stays bit-identical.
+ */
+export function backendTag(model: string): { backend?: BackendName } {
+  const b = backendFor(model);
+  return b === "wasm" ? {} : { backend: b };
+}
