@@ -65,7 +65,7 @@ const kinds = { accuracyKinds: ["random-reinit" as const], stabilityKinds: ["imp
 
 export const UNSTABLE_GRID: Record<Preset, RewindGridConfig> = {
   quick: { ...setup.quick, ...kinds, rewindSteps: [0, 50], levels: [1, 2] },
-  cpu: { ...setup.cpu, ...kinds, rewindSteps: [0, 100, 500], levels: [2, 4, 6, 8] },
+  cpu: { ...setup.cpu, ...kinds, rewindSteps: [0, 500], levels: [2, 4, 6, 8] },
   paper: { ...setup.paper, ...kinds, rewindSteps: unstableDenseInstability.ks, levels: [2, 4, 6, 8, 10, 12, 14, 16] },
 };
 
@@ -73,7 +73,7 @@ const SETTING_NOTE = "LeNet-300-100 on full Fashion-MNIST, SGD 0.1 momentum 0.9 
 
 export const UNSTABLE_GRID_NOTES: Record<Preset, string> = {
   quick: "Smoke size: 5,000 Fashion-MNIST examples, 300 steps, k in {0, 50}, 2 levels of 50 % pruning, one initialisation. Not a result.",
-  cpu: `${SETTING_NOTE}. k in {0, 100, 500} (0, 3.3 %, 17 % of training); 36 % global magnitude pruning per level (two of the paper's 20 % levels), levels 2, 4, 6, 8 (41.0 %, 16.8 %, 6.9 %, 2.8 % density; the output layer stays dense); 2 initialisations x 1 pair of copies; 21 interpolation points, train error on 2,000 examples. The matching threshold comes from 15 dense runs (3 initialisations x 5 data orders).`,
+  cpu: `${SETTING_NOTE}. k in {0, 500} (0 and 17 % of training; the dense network is stable from k = 50 on; k = 100 was cut to fit the grid into this machine's time); 36 % global magnitude pruning per level (two of the paper's 20 % levels), levels 2, 4, 6, 8 (41.0 %, 16.8 %, 6.9 %, 2.8 % density; the output layer stays dense); 2 initialisations x 1 pair of copies; 21 interpolation points, train error on 2,000 examples. The matching threshold comes from 15 dense runs (3 initialisations x 5 data orders).`,
   paper: "The paper's pruning rate (20 % per level) to level 16, k over the dense figure's grid {0, 50, 100, 200, 500, 1000}, 3 initialisations x 3 pairs, the matching threshold from 25 dense runs. The paper's own networks are ResNet-20 and VGG-16 on CIFAR-10.",
 };
 
