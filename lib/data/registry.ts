@@ -1,5 +1,6 @@
 import { Dataset, takeFirst } from "./dataset";
 import { FASHION_MEAN, FASHION_MNIST_DIR, FASHION_STD, MNIST_MEAN, MNIST_STD, loadMnistFormat, mnistDataDir } from "./mnist";
+import { loadCifar10, loadCifar10Jpeg } from "./cifar10";
 import { UserError } from "../util/errors";
 
 /** How to load each data set by name. A new data set is one loader here. */
@@ -10,6 +11,8 @@ const LOADERS: Record<string, (dir?: string) => Dataset> = {
   "fashion-mnist": (dir) =>
     loadMnistFormat("fashion-mnist", dir ?? process.env.FASHION_MNIST_DIR ?? FASHION_MNIST_DIR, FASHION_MEAN, FASHION_STD,
       "install it with `apt-get install dataset-fashion-mnist`, or set FASHION_MNIST_DIR to a folder with its four IDX files"),
+  cifar10: () => loadCifar10(),
+  "cifar10-jpeg": () => loadCifar10Jpeg(),
 };
 
 export const DATASET_NAMES = Object.keys(LOADERS);
