@@ -24,10 +24,10 @@ export function notebook(f: Figure): unknown {
         "replace committed results. Trained runs are cached in `results/runs/` and shared with the command line, so " +
         "at `cpu` it reuses what `npm run figure` trained. To update the committed results, use the command line: " +
         `\`npm run figure -- ${f.id} --preset cpu --overwrite\` (refused without \`--overwrite\` when they were written at another commit).`),
-      code(`import * as tslab from "tslab";\nimport { runFigure, notebookPreset, notebookOutDir, plotlyScript, toDataFrame, dataFrameHtml, summary } from "./lib/notebook";\n\nconst preset = notebookPreset(); // LOTTERY_PRESET, else "quick"\ntslab.display.html(plotlyScript()); // Plotly, inlined once so the notebook works offline`),
+      code(`import * as tslab from "tslab";\nimport { runFigure, notebookPreset, notebookOutDir, plotlyScript, displayReport, toDataFrame, dataFrameHtml, summary } from "./lib/notebook";\n\nconst preset = notebookPreset(); // LOTTERY_PRESET, else "quick"\n// Plotly, inlined once, so the plots' HTML fallback draws offline (classic Notebook, nbconvert's HTML export);\n// JupyterLab draws them with Plotly's own renderer (see the README's JupyterLab section).\ntslab.display.html(plotlyScript());`),
       code(`const run = await runFigure(${JSON.stringify(f.id)}, preset, { outDir: notebookOutDir(${JSON.stringify(f.id)}, preset) });\nconsole.log(summary(run));`),
       markdown("## Plots, tables and what this run shows"),
-      code("tslab.display.html(run.bodyHtml);"),
+      code("displayReport(run); // each plot as Plotly's JSON for JupyterLab, with an HTML fallback"),
       markdown("## The tables as danfo DataFrames"),
       code("for (const table of run.tables) toDataFrame(table).print();"),
     ],

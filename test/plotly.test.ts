@@ -58,7 +58,8 @@ describe("plots in notebooks", () => {
     const json = bundle[PLOTLY_MIME] as { data: unknown[]; layout: { title: { text: string } }; config: object };
     expect(json.data).toEqual(scatter.data);
     expect(json.layout.title.text).toBe("A");
-    expect(json.config).toMatchObject({ displaylogo: false });
+    expect(json.config).toEqual({ displaylogo: false }); // not responsive: that collapses the plot in JupyterLab
+    expect((json.layout as { height?: number }).height).toBe(460);
     expect(bundle["text/html"]).toMatch(/<div id="plot-a-1"[\s\S]*Plotly\.newPlot\("plot-a-1"/);
     expect(bundle["text/html"]).not.toContain("caption");
     expect(JSON.parse(JSON.stringify(bundle))).toEqual(bundle); // plain JSON, as the Jupyter protocol sends it

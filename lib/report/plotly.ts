@@ -70,14 +70,17 @@ export function plotLayout(plot: Plot): Record<string, unknown> {
   return { title: { text: plot.title }, margin: { t: 50, r: 20 }, template: "plotly_white", ...plot.layout };
 }
 
-/** Plotly's config for every plot. */
+/** Plotly's config for the plots of HTML pages (their div has a fixed height, so `responsive` only follows the width). */
 export const PLOT_CONFIG = { responsive: true, displaylogo: false };
+
+/** A plot's height in pixels. */
+export const PLOT_HEIGHT = 460;
 
 /** A `<div>` and the script that draws `plot` into it, no caption (needs plotlyScript() earlier on the page). */
 export function plotDivHtml(plot: Plot, domId = `plot-${plot.id}`): string {
   assertDrawable(plot);
   return (
-    `<div id="${domId}" class="plot" style="width:100%;max-width:900px;height:460px"></div>\n` +
+    `<div id="${domId}" class="plot" style="width:100%;max-width:900px;height:${PLOT_HEIGHT}px"></div>\n` +
     `<script>Plotly.newPlot(${escapeJson(domId)}, ${escapeJson(plot.data)}, ${escapeJson(plotLayout(plot))}, ${escapeJson(PLOT_CONFIG)});</script>`
   );
 }
@@ -104,7 +107,9 @@ export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 export function plotMimeBundle(plot: Plot, domId = `plot-${plot.id}`): Record<string, unknown> {
   assertDrawable(plot);
   return {
-    [PLOTLY_MIME]: { data: plot.data, layout: plotLayout(plot), config: PLOT_CONFIG },
+    // A fixed height (the HTML div's) and no `responsive`: in JupyterLab the renderer's widget takes its height
+    // from the plot, so Plotly's responsive resize measured it as 0 and collapsed the plot on any window resize.
+    [PLOTLY_MIME]: { data: plot.data, layout: { height: PLOT_HEIGHT, ...plotLayout(plot) }, config: { displaylogo: false } },
     "text/html": plotDivHtml(plot, domId),
     "text/plain": `<Plotly figure: ${plot.title}>`,
   };
