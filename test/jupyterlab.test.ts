@@ -214,10 +214,11 @@ describe.skipIf(missing.length > 0)("JupyterLab", () => {
       return done ? prompts : null;
     }), 1000);
 
-    // No error: no error output, and no output shows Error: or Traceback (progress lines on stderr are fine; the text
-    // shown, not the source of the inlined Plotly <script>, which has such words).
+    // No error: no error output, and no output shows Error: or Traceback, or a TypeScript error as tslab prints it
+    // ("1:7 - Type 'string' is not assignable ..."). Progress lines on stderr are fine. The text shown is checked, not
+    // the source of the inlined Plotly <script>, which has such words.
     const outputs = await page.locator(".jp-OutputArea-output").evaluateAll((els) => els.map((e) => ({ mime: e.getAttribute("data-mime-type"), text: (e as { innerText?: string }).innerText ?? "" })));
-    const errors = outputs.filter((o) => o.mime === "application/vnd.jupyter.error" || /\b\w*Error:|Traceback|error TS\d+/.test(o.text));
+    const errors = outputs.filter((o) => o.mime === "application/vnd.jupyter.error" || /\b\w*Error:|Traceback|error TS\d+|^\d+:\d+ - /m.test(o.text));
     expect(errors.map((e) => e.text.slice(0, 1000)), "error outputs").toEqual([]);
     expect(prompts.every((p) => /\[\d+\]/.test(p)), `every code cell ran: ${prompts.join(" ")}`).toBe(true);
 
