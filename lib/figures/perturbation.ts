@@ -26,11 +26,14 @@ export interface PerturbationConfig extends SparseSetup {
   scales: number[];
 }
 
-/** Results written before several rewind steps were supported name one step (and no unstable ones). */
-type StoredConfig = PerturbationConfig | (Omit<PerturbationConfig, "rewindSteps" | "unstableSteps"> & { rewindStep: number });
+/**
+ * Results written before several rewind steps were supported name one step, `rewindStep`, and no unstable
+ * ones (their `rewindSteps`, if any, are the IMP chains' steps of the shared setup, not the perturbed ones).
+ */
+type StoredConfig = PerturbationConfig | (Omit<PerturbationConfig, "unstableSteps"> & { rewindStep: number });
 
 function normalise(c: StoredConfig): PerturbationConfig {
-  return "rewindSteps" in c ? c : { ...c, rewindSteps: [c.rewindStep], unstableSteps: [] };
+  return "unstableSteps" in c ? c : { ...c, rewindSteps: [c.rewindStep], unstableSteps: [] };
 }
 
 /** The norm of the weights that pruning level `level` into level + 1 removes, in level's trained weights. */
