@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Slower suites CI runs after this one: `npm run test:slurm` (a Slurm cluster), `npm run test:native` (tfjs-node).
-    exclude: ["test/slurm/**", "test/native/**", "**/node_modules/**"],
+    // Slower suites CI runs after this one: `npm run test:notebooks` (every notebook through nbconvert),
+    // `npm run test:slurm` (a Slurm cluster), `npm run test:native` (tfjs-node).
+    exclude: ["test/slurm/**", "test/native/**", "test/notebooks/**", "**/node_modules/**"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Each test file is a process with its own tfjs backend; two match this machine's two cores.

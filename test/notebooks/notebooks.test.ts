@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const root = resolve(__dirname, "..");
+const root = resolve(__dirname, "..", "..");
 const JUPYTER = "/usr/bin/jupyter";
 const CHROMIUM = "/usr/bin/chromium";
 
