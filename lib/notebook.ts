@@ -8,7 +8,10 @@ export { runFigure } from "./figures/run-figure";
 export { getFigure, FIGURES } from "./figures/registry";
 export { plotlyScript, plotHtml, plotMimeBundle } from "./report/plotly";
 export { toDataFrame, dataFrameHtml } from "./report/table";
-import { FigureRun } from "./figures/run-figure";
+import { FigureRun, FigureSession, finishFigure, startFigure } from "./figures/run-figure";
+import { getFigure } from "./figures/registry";
+import { tableHtml } from "./report/table";
+import { Table } from "./report/table";
 import { REPO_ROOT } from "./store/paths";
 import { captionHtml, Plot, plotMimeBundle } from "./report/plotly";
 import { splitReportBody } from "./report/html";
@@ -90,4 +93,63 @@ export function displayReport(run: FigureRun): void {
     if ("plot" in part) displayPlot(part.plot);
     else displayBundle({ "text/html": part.html });
   }
+}
+
+/** A fresh, editable copy of a figure's preset config: change any field and run the cells below it again. */
+export function figureConfig<C = any>(id: string, preset: string): C {
+  const config = getFigure(id).presets[preset as keyof ReturnType<typeof getFigure>["presets"]];
+  if (config === undefined) throw new Error(`unknown preset "${preset}"`);
+  return structuredClone(config) as C;
+}
+
+/**
+ * A figure's method one step per cell, with the notebook's config: `await walk.step("parents")`, ...,
+ * then `walk.report()` writes data.json and the report exactly as `npm run figure` would (to the
+ * notebook's scratch folder). The steps are the figure's own (Figure.steps), so the CLI runs the same code;
+ * each finds what earlier steps or earlier sessions trained in the run cache.
+ */
+export interface Walkthrough {
+  /** The step ids, in order. */
+  steps: string[];
+  step(id: string): Promise<void>;
+  report(): FigureRun;
+}
+
+export function walkthrough(id: string, preset: string, config: object): Walkthrough {
+  const figure = getFigure(id);
+  if (!figure.steps) throw new Error(`${id} is not written as steps; use runFigure`);
+  const state: Record<string, unknown> = {};
+  let session: FigureSession | null = null;
+  const done = new Set<string>();
+  return {
+    steps: figure.steps.map((s) => s.id),
+    async step(stepId) {
+      const step = figure.steps!.find((s) => s.id === stepId);
+      if (!step) throw new Error(`${id} has no step "${stepId}"; its steps: ${figure.steps!.map((s) => s.id).join(", ")}`);
+      session ??= await startFigure(id, preset, { outDir: notebookOutDir(id, preset), config });
+      const started = Date.now();
+      await step.run(config, state);
+      done.add(stepId);
+      console.log(`${stepId}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    },
+    report() {
+      const missing = figure.steps!.filter((s) => !done.has(s.id)).map((s) => s.id);
+      if (!session || missing.length) throw new Error(`run the steps first: ${missing.join(", ")}`);
+      return finishFigure(session, state.data as object);
+    },
+  };
+}
+
+/** One of a figure run's plots by id, drawn in its own cell. */
+export function showPlot(run: FigureRun, id: string): void {
+  const plot = run.plots.find((p) => p.id === id);
+  if (!plot) throw new Error(`no plot "${id}"; this run has: ${run.plots.map((p) => p.id).join(", ")}`);
+  displayPlot(plot);
+}
+
+/** One of a figure run's tables by id, as a danfo DataFrame rendered as an HTML table. */
+export function showTable(run: FigureRun, id: string): void {
+  const table = run.tables.find((t: Table) => t.id === id);
+  if (!table) throw new Error(`no table "${id}"; this run has: ${run.tables.map((t: Table) => t.id).join(", ")}`);
+  displayBundle({ "text/html": tableHtml(table), "text/plain": `${table.title} (${table.rows.length} rows)` });
 }

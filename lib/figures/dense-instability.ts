@@ -1,4 +1,4 @@
-import { defineFigure, FigureResult } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
 import { STABILITY, agreeIf, check, thresholdCheck } from "./claims";
 import { lenetPaperTraining } from "./lenet-presets";
 import { errorBars, hline, meanBand, spreadCaption } from "./plot-helpers";
@@ -7,6 +7,7 @@ import { TrainHparams } from "../train/hparams";
 import { denseRun } from "./subnetworks";
 import { branchAt, copies } from "../lmc/instability";
 import { runTasks } from "../parallel/pool";
+import { RunConfig } from "../store/run-config";
 import { PathResult } from "../lmc/path";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { meanPm, meanStd, meanStdSeries, plural } from "../util/stats";
@@ -57,13 +58,9 @@ function validate(c: DenseInstabilityConfig): void {
   if (c.initSeeds.length < 1) throw new UserError("at least one initialisation seed is needed.");
 }
 
-export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ replicates: Replicate[]; summary: KSummary[]; denseTestError: { mean: number; std: number } }> {
-  validate(c);
-  const alphas = evenAlphas(c.alphas);
+/** The parents and the pairs of copies a config asks for (configs only: cheap, and the same in every step). */
+function plan(c: DenseInstabilityConfig) {
   const parents = c.initSeeds.map((s) => denseRun(c, s));
-  // Three waves of independent work, each spread over the worker pool: the parents (saving W_k for
-  // every k), then every copy, then every path evaluation.
-  const dense = await runTasks(parents.map((config, i) => ({ kind: "run" as const, config, checkpoints: c.ks, label: `parent init ${c.initSeeds[i]}` })));
   const cells = parents.flatMap((parent, i) =>
     c.ks.flatMap((k) =>
       Array.from({ length: c.pairs }, (_, pair) => {
@@ -72,26 +69,66 @@ export async function runDenseInstability(c: DenseInstabilityConfig): Promise<{ 
       }),
     ),
   );
-  await runTasks(cells.flatMap((cell) => cell.runs.map((config, j) => ({ kind: "run" as const, config, label: `init ${cell.initSeed} k=${cell.k} pair ${cell.pair} copy ${j + 1}` }))));
-  const paths = await runTasks(cells.map((cell) => ({ kind: "path" as const, a: cell.runs[0], b: cell.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
-  const replicates: Replicate[] = cells.map((cell, i) => ({ k: cell.k, initSeed: cell.initSeed, pair: cell.pair, childSeeds: cell.childSeeds, path: paths[i] }));
-  const denseErrors = dense.map((d) => d.test.error);
-  const summary = c.ks.map((k): KSummary => {
-    const rs = replicates.filter((r) => r.k === k);
-    const test = meanStd(rs.map((r) => r.path.test.meanBarrier));
-    const endpoints = rs.flatMap((r) => [r.path.test.errors[0], r.path.test.errors[r.path.test.errors.length - 1]]);
-    return {
-      k,
-      n: rs.length,
-      testInstability: test,
-      trainInstability: meanStd(rs.map((r) => r.path.train.meanBarrier)),
-      testLinearBarrier: meanStd(rs.map((r) => r.path.test.linearBarrier)),
-      endpointTestError: meanStd(endpoints),
-      stable: test.mean < STABILITY_THRESHOLD,
-    };
-  });
-  return { replicates, summary, denseTestError: meanStd(denseErrors) };
+  return { parents, cells };
 }
+
+type Summaries = Awaited<ReturnType<typeof runTasks<{ kind: "run"; config: RunConfig }>>>;
+
+/**
+ * The analysis in four steps (the notebook's cells; `runDenseInstability` runs them in one go). Each wave of
+ * independent work is spread over the worker pool.
+ */
+export const DENSE_INSTABILITY_STEPS: FigureStep<DenseInstabilityConfig>[] = [
+  {
+    id: "parents",
+    doc: "Train one parent network per initialisation seed from W0 with data order 0, saving its weights W_k at every branch step k.",
+    run: async (c, state) => {
+      validate(c);
+      state.dense = await runTasks(plan(c).parents.map((config, i) => ({ kind: "run" as const, config, checkpoints: c.ks, label: `parent init ${c.initSeeds[i]}` })));
+    },
+  },
+  {
+    id: "copies",
+    doc: "For every parent, k and pair, train two copies from W_k to the end with different data orders (2p+1 and 2p+2): the learning-rate schedule continues from k, the optimizer starts fresh.",
+    run: async (c) => {
+      const { cells } = plan(c);
+      await runTasks(cells.flatMap((cell) => cell.runs.map((config, j) => ({ kind: "run" as const, config, label: `init ${cell.initSeed} k=${cell.k} pair ${cell.pair} copy ${j + 1}` }))));
+    },
+  },
+  {
+    id: "paths",
+    doc: "Evaluate the error along the linear path between the two copies of every pair, at evenly spaced alphas, on the test set and a training subset.",
+    run: async (c, state) => {
+      const alphas = evenAlphas(c.alphas);
+      state.paths = await runTasks(plan(c).cells.map((cell) => ({ kind: "path" as const, a: cell.runs[0], b: cell.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
+    },
+  },
+  {
+    id: "summarise",
+    doc: "Instability of each pair: the largest error on the path minus the mean of its endpoints' errors; then its mean and spread at every k, and whether it is below the 2-point threshold.",
+    run: async (c, state) => {
+      const paths = state.paths as PathResult[];
+      const replicates: Replicate[] = plan(c).cells.map((cell, i) => ({ k: cell.k, initSeed: cell.initSeed, pair: cell.pair, childSeeds: cell.childSeeds, path: paths[i] }));
+      const summary = c.ks.map((k): KSummary => {
+        const rs = replicates.filter((r) => r.k === k);
+        const test = meanStd(rs.map((r) => r.path.test.meanBarrier));
+        const endpoints = rs.flatMap((r) => [r.path.test.errors[0], r.path.test.errors[r.path.test.errors.length - 1]]);
+        return {
+          k,
+          n: rs.length,
+          testInstability: test,
+          trainInstability: meanStd(rs.map((r) => r.path.train.meanBarrier)),
+          testLinearBarrier: meanStd(rs.map((r) => r.path.test.linearBarrier)),
+          endpointTestError: meanStd(endpoints),
+          stable: test.mean < STABILITY_THRESHOLD,
+        };
+      });
+      state.data = { replicates, summary, denseTestError: meanStd((state.dense as Summaries).map((d) => d.test.error)) };
+    },
+  },
+];
+
+export const runDenseInstability: (c: DenseInstabilityConfig) => Promise<{ replicates: Replicate[]; summary: KSummary[]; denseTestError: { mean: number; std: number } }> = computeBySteps(DENSE_INSTABILITY_STEPS);
 
 /** The paper's dense LeNet-300-100 accuracy (LMC paper, Table 1: 98.3 % after 24K iterations). */
 const PAPER_ACCURACY = 0.983;
@@ -199,5 +236,6 @@ export const denseInstability = defineFigure({
     paper: { model: "lenet-300-100", data: mnist, train: lenetPaperTraining(24000), ks: [0, 100, 500, 2000], initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: null },
   },
   compute: runDenseInstability,
+  steps: DENSE_INSTABILITY_STEPS,
   render,
 });

@@ -37,6 +37,30 @@ export interface Figure<C = unknown, D extends object = any> {
   presets: Record<Preset, C>;
   compute(config: C): Promise<D>;
   render(config: C, data: D): FigureResult;
+  /**
+   * The method as named steps, when the figure is written that way: `compute` runs them in order, and a
+   * notebook shows one cell per step (each step re-derives its configs from `config`, finds what earlier
+   * steps trained in the run cache, and leaves its results in `state`; the last one leaves `state.data`).
+   */
+  steps?: FigureStep<C>[];
+}
+
+/** One step of a figure's method: a cell of its notebook, and part of `compute` for the CLI. */
+export interface FigureStep<C> {
+  id: string;
+  /** What the step does, as a method section would say it (the markdown above its cell). */
+  doc: string;
+  run(config: C, state: Record<string, unknown>): Promise<void>;
+}
+
+/** `compute` of a figure written as steps: every step in order; the data is what the last one left. */
+export function computeBySteps<C, D>(steps: FigureStep<C>[]): (config: C) => Promise<D> {
+  return async (config) => {
+    const state: Record<string, unknown> = {};
+    for (const step of steps) await step.run(config, state);
+    if (!("data" in state)) throw new Error(`the last step (${steps[steps.length - 1]?.id}) left no data`);
+    return state.data as D;
+  };
 }
 
 export function defineFigure<C, D extends object = any>(figure: Figure<C, D>): Figure<C, D> {

@@ -57,22 +57,46 @@ function writeReport(figure: Figure, p: Preset, outDir: string, data: object, re
  * work, to replace committed results of another commit unless `overwrite`.
  */
 export async function runFigure(id: string, preset: string, options: RunFigureOptions = {}): Promise<FigureRun> {
+  const session = await startFigure(id, preset, options);
+  return finishFigure(session, await trackFigure(id, () => session.figure.compute(session.config)));
+}
+
+/** A figure run between its checks and its report: what `finishFigure` needs to write it. */
+export interface FigureSession {
+  figure: Figure;
+  preset: Preset;
+  outDir: string;
+  config: object;
+  started: Date;
+  git: ReturnType<typeof gitState>;
+  backend: Awaited<ReturnType<typeof initBackend>>;
+}
+
+/**
+ * Everything before the computation: the output guard, the config (the preset's with `overrides`, or
+ * `config` outright), the backend and the data set checked once, so a missing or corrupt file is one
+ * clear error rather than one per worker.
+ */
+export async function startFigure(id: string, preset: string, options: RunFigureOptions & { config?: object } = {}): Promise<FigureSession> {
   const figure = getFigure(id);
   const p = checkPreset(preset);
   const outDir = options.outDir ?? figureDir(id, p);
   const git = gitState();
   guardOutput(outDir, git.commit, options.overwrite ?? false);
-  const config = { ...(figure.presets[p] as object), ...options.overrides };
+  const config = options.config ?? { ...(figure.presets[p] as object), ...options.overrides };
   const started = new Date();
   const backend = await initBackend((config as { model?: string }).model);
-  // Check the data here, once, so a missing or corrupt file is one clear error rather than one per worker.
   const dataConfig = (config as { data?: DataConfig }).data;
   if (dataConfig) loadDataset(dataConfig);
-  const computed = await trackFigure(id, () => figure.compute(config));
-  const data = { config, ...computed };
-  const prov = { ...provenance(id, p, config, backend, started, git), report: reportProvenance() };
-  writeJsonAtomic(join(outDir, "data.json"), data);
-  return writeReport(figure, p, outDir, data, figure.render(config, computed), prov);
+  return { figure, preset: p, outDir, config, started, git, backend };
+}
+
+/** Writes data.json, report.html and provenance.json of a computed figure. */
+export function finishFigure(s: FigureSession, computed: object): FigureRun {
+  const data = { config: s.config, ...computed };
+  const prov = { ...provenance(s.figure.id, s.preset, s.config, s.backend, s.started, s.git), report: reportProvenance() };
+  writeJsonAtomic(join(s.outDir, "data.json"), data);
+  return writeReport(s.figure, s.preset, s.outDir, data, s.figure.render(s.config, computed), prov);
 }
 
 /**
