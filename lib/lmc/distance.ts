@@ -1,22 +1,23 @@
 import { HostParams } from "../models/params";
 
+/** Calls `fn` with the two values at every position of the named parameters that `mask` keeps (all without one). */
+function eachKept(a: HostParams, b: HostParams, names: string[], mask: HostParams | undefined, fn: (x: number, y: number) => void): void {
+  for (const name of names) {
+    const x = a[name]?.data;
+    const y = b[name]?.data;
+    if (!x || !y || x.length !== y.length) throw new Error(`parameter ${name} is missing or differs in size between the two weight sets`);
+    const m = mask?.[name]?.data;
+    for (let i = 0; i < x.length; i++) if (!m || m[i] !== 0) fn(x[i], y[i]);
+  }
+}
+
 /**
  * L2 distance between two weight sets over the named parameters (by default all), optionally only where
  * `mask` keeps weights: sqrt(sum over kept positions of (a - b)^2).
  */
 export function l2Distance(a: HostParams, b: HostParams, names: string[] = Object.keys(a), mask?: HostParams): number {
   let sum = 0;
-  for (const name of names) {
-    const x = a[name]?.data;
-    const y = b[name]?.data;
-    if (!x || !y || x.length !== y.length) throw new Error(`parameter ${name} is missing or differs in size between the two weight sets`);
-    const m = mask?.[name]?.data;
-    for (let i = 0; i < x.length; i++) {
-      if (m && m[i] === 0) continue;
-      const d = x[i] - y[i];
-      sum += d * d;
-    }
-  }
+  eachKept(a, b, names, mask, (x, y) => (sum += (x - y) * (x - y)));
   return Math.sqrt(sum);
 }
 
@@ -41,18 +42,11 @@ export function angularDistance(a: HostParams, b: HostParams, names: string[] = 
   let dot = 0;
   let na = 0;
   let nb = 0;
-  for (const name of names) {
-    const x = a[name]?.data;
-    const y = b[name]?.data;
-    if (!x || !y || x.length !== y.length) throw new Error(`parameter ${name} is missing or differs in size between the two weight sets`);
-    const m = mask?.[name]?.data;
-    for (let i = 0; i < x.length; i++) {
-      if (m && m[i] === 0) continue;
-      dot += x[i] * y[i];
-      na += x[i] * x[i];
-      nb += y[i] * y[i];
-    }
-  }
+  eachKept(a, b, names, mask, (x, y) => {
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  });
   if (na === 0 || nb === 0) throw new Error("angular distance of a zero weight vector is undefined");
   const cos = Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
   return (2 * Math.acos(cos)) / Math.PI;
