@@ -1,5 +1,5 @@
 import { Figure, defineFigure, FigureResult, Preset } from "./figure";
-import { STABILITY, check, combine, thresholdCheck } from "./claims";
+import { STABILITY, combine, thresholdCheck } from "./claims";
 import { color, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, subnetwork } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";

@@ -4,7 +4,7 @@ import { densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
 import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, runRewindGrid } from "./rewind-grid";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
 import { KIND_LABELS } from "./subnetworks";
-import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
+import { meanPm, meanStd, plural } from "../util/stats";
 
 function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number[] }): FigureResult {
   const dense = meanStd(r.denseErrors.map((e) => 1 - e));

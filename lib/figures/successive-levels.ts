@@ -1,5 +1,5 @@
 import { defineFigure, FigureResult, Preset } from "./figure";
-import { STABILITY, agreeIf, check, combine, thresholdCheck } from "./claims";
+import { STABILITY, check, combine, thresholdCheck } from "./claims";
 import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, denseRun, marginText, matchingLabel, matchingVerdict, referenceRuns, subnetwork } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { DEFAULT_SLURM, Executor, SlurmOptions } from "./executor";
-import { slurm } from "./slurm";
+import { shellQuote, slurm } from "./slurm";
 import { REPO_ROOT, resultsDir } from "../store/paths";
 import { ensureDir } from "../util/atomic";
 import { UserError } from "../util/errors";
@@ -58,7 +58,7 @@ export function submitDriver(id: string, preset: string, o: SlurmOptions, argv: 
   ensureDir(logs);
   const args = argv.filter((a) => a !== "--detach");
   const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
-  const command = [tsx, join(REPO_ROOT, "bin", "figure.ts"), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const command = [tsx, join(REPO_ROOT, "bin", "figure.ts"), ...args].map(shellQuote).join(" ");
   const sbatch = [
     "--parsable",
     "--job-name=lottery-lab-driver",
@@ -67,7 +67,7 @@ export function submitDriver(id: string, preset: string, o: SlurmOptions, argv: 
     ...(o.partition ? [`--partition=${o.partition}`] : []),
     `--wrap=${command}`,
   ];
-  if (o.dryRun) return `sbatch ${sbatch.join(" ")}`;
+  if (o.dryRun) return `sbatch ${sbatch.map(shellQuote).join(" ")}`;
   const jobId = slurm("sbatch", sbatch).split(";")[0];
   return `submitted driver job ${jobId} for ${id} (${preset}); its log: ${join(logs, `driver-${id.replace(/\//g, "_")}-${preset}-${jobId}.log`)}. Run the same command without --detach later to render from the cache.`;
 }

@@ -62,7 +62,8 @@ export function sbatchArgs(waveDir: string, indices: number[], o: SlurmOptions):
   ];
 }
 
-const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+/** One shell word: as it is when it is safe, else single-quoted. */
+export const shellQuote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
 /** Jobs of ours still pending or running. */
 function inQueue(jobId: string): number {
@@ -88,7 +89,7 @@ export async function runWaveOnSlurm(tasks: Task[], o: SlurmOptions): Promise<Wa
   for (let attempt = 0; todo.length && attempt <= o.retries; attempt++) {
     const args = sbatchArgs(waveDir, todo, o);
     if (o.dryRun) {
-      console.log(`sbatch ${args.map(quote).join(" ")}`);
+      console.log(`sbatch ${args.map(shellQuote).join(" ")}`);
       console.log(`(dry run: ${todo.length} tasks in this wave; later waves are submitted when it finishes)`);
       throw new DryRunStop();
     }
