@@ -46,7 +46,14 @@ export function splitFromRecords(records: Uint8Array, name: string): Split {
   return { x: normalise(pixels, 3, CIFAR10_MEAN, CIFAR10_STD), y: labelsFrom(labels, 10, name), count };
 }
 
-const dataset = (name: string, train: Split, test: Split): Dataset => ({ name, shape: [32, 32, 3], classes: 10, train, test });
+const dataset = (name: string, train: Split, test: Split): Dataset => ({
+  name,
+  shape: [32, 32, 3],
+  classes: 10,
+  train,
+  test,
+  zeroPixel: CIFAR10_MEAN.map((m, c) => -m / CIFAR10_STD[c]),
+});
 
 /** The binary release's six batch files, from an archive or an extracted folder. */
 function binaryBatches(source: string): Map<string, Uint8Array> {

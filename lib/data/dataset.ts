@@ -17,6 +17,8 @@ export interface Dataset {
   classes: number;
   train: Split;
   test: Split;
+  /** A black pixel per channel after normalisation (what augmentation pads with); zeros when absent. */
+  zeroPixel?: number[];
 }
 
 export function exampleSize(d: Pick<Dataset, "shape">): number {

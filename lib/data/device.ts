@@ -24,7 +24,8 @@ export function upload(split: Split, shape: [number, number, number]): DeviceSpl
 
 /** The data set of `config` on the device (cached per process; the tensors live as long as it does). */
 export function deviceData(config: DataConfig): DeviceData {
-  const key = canonicalJson(config);
+  // Augmentation happens per batch, so augmented and plain runs share the uploaded examples.
+  const key = canonicalJson({ ...config, augment: null });
   let d = cache.get(key);
   if (!d) {
     const dataset = loadDataset(config);

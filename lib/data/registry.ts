@@ -2,6 +2,7 @@ import { Dataset, takeFirst } from "./dataset";
 import { FASHION_MEAN, FASHION_MNIST_DIR, FASHION_STD, MNIST_MEAN, MNIST_STD, loadMnistFormat, mnistDataDir } from "./mnist";
 import { loadCifar10, loadCifar10Jpeg } from "./cifar10";
 import { UserError } from "../util/errors";
+import { AugmentSpec } from "./augment";
 
 /** How to load each data set by name. A new data set is one loader here. */
 const LOADERS: Record<string, (dir?: string) => Dataset> = {
@@ -21,6 +22,10 @@ export interface DataConfig {
   dataset: string;
   /** Train on the first `trainSubset` training examples only (null: all). */
   trainSubset?: number | null;
+  /** Evaluate on the first `testSubset` test examples only (null: all); for CPU-sized presets and tests. */
+  testSubset?: number | null;
+  /** Random crops and flips of the training batches (null: none). */
+  augment?: AugmentSpec | null;
 }
 
 const cache = new Map<string, Dataset>();
@@ -35,6 +40,7 @@ export function loadDataset(config: DataConfig, dir?: string): Dataset {
     full = loader(dir);
     cache.set(key, full);
   }
-  if (config.trainSubset == null) return full;
-  return { ...full, train: takeFirst(full.train, config.trainSubset, `${config.dataset} training subset`) };
+  const train = config.trainSubset == null ? full.train : takeFirst(full.train, config.trainSubset, `${config.dataset} training subset`);
+  const test = config.testSubset == null ? full.test : takeFirst(full.test, config.testSubset, `${config.dataset} test subset`);
+  return { ...full, train, test };
 }

@@ -1,4 +1,5 @@
 import { HostParams } from "../models/params";
+import { parameterNames } from "../models/batch-norm";
 
 /** Calls `fn` with the two values at every position of the named parameters that `mask` keeps (all without one). */
 function eachKept(a: HostParams, b: HostParams, names: string[], mask: HostParams | undefined, fn: (x: number, y: number) => void): void {
@@ -12,17 +13,18 @@ function eachKept(a: HostParams, b: HostParams, names: string[], mask: HostParam
 }
 
 /**
- * L2 distance between two weight sets over the named parameters (by default all), optionally only where
+ * L2 distance between two weight sets over the named parameters (by default all but batch norm's running
+ * statistics, which are state, not weights), optionally only where
  * `mask` keeps weights: sqrt(sum over kept positions of (a - b)^2).
  */
-export function l2Distance(a: HostParams, b: HostParams, names: string[] = Object.keys(a), mask?: HostParams): number {
+export function l2Distance(a: HostParams, b: HostParams, names: string[] = parameterNames(a), mask?: HostParams): number {
   let sum = 0;
   eachKept(a, b, names, mask, (x, y) => (sum += (x - y) * (x - y)));
   return Math.sqrt(sum);
 }
 
 /** L2 norm over the named parameters (optionally masked), for relative distances. */
-export function l2Norm(a: HostParams, names: string[] = Object.keys(a), mask?: HostParams): number {
+export function l2Norm(a: HostParams, names: string[] = parameterNames(a), mask?: HostParams): number {
   let sum = 0;
   for (const name of names) {
     const m = mask?.[name]?.data;
@@ -38,7 +40,7 @@ export function l2Norm(a: HostParams, names: string[] = Object.keys(a), mask?: H
  * (where `mask` keeps weights): 0 for the same direction, 1 for orthogonal, 2 for opposite (Maene et al.
  * 2021 compare successive IMP rounds' solutions on their shared weights this way).
  */
-export function angularDistance(a: HostParams, b: HostParams, names: string[] = Object.keys(a), mask?: HostParams): number {
+export function angularDistance(a: HostParams, b: HostParams, names: string[] = parameterNames(a), mask?: HostParams): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -25,6 +25,8 @@ export async function evaluatePath(
   b: HostParams,
   alphas: number[],
   splits: Record<string, DeviceSplit>,
+  /** Replaces a point's batch-norm statistics (returns new buffer tensors, shares the rest); none: as stored/interpolated. */
+  statistics?: (p: Params) => Params,
 ): Promise<Record<string, Metrics[]>> {
   const pa = toDevice(a);
   const pb = toDevice(b);
@@ -36,10 +38,12 @@ export async function evaluatePath(
     for (const [i, alpha] of alphas.entries()) {
       bar.update(i, { alpha });
       const p = alpha === 1 ? pa : alpha === 0 ? pb : interpolate(pa, pb, alpha);
+      const q = statistics ? statistics(p) : p;
       try {
-        for (const [name, split] of Object.entries(splits)) out[name].push(await evaluate(model, p, split));
+        for (const [name, split] of Object.entries(splits)) out[name].push(await evaluate(model, q, split));
       } finally {
         if (p !== pa && p !== pb) disposeParams(p);
+        if (q !== p) for (const [name, t] of Object.entries(q)) if (p[name] !== t) t.dispose();
       }
       await yieldNow();
     }

@@ -8,7 +8,9 @@ import { MaskSpec } from "../prune/mask-spec";
 import { applyMask } from "../prune/mask";
 import { configHash } from "../util/hash";
 import { deviceData, trainEvalSplit } from "../data/device";
-import { getModel } from "../models/registry";
+import { getModel, hasBatchNorm } from "../models/registry";
+import { Params } from "../models/params";
+import { BatchNormPath, DEFAULT_BATCH_NORM_PATH, recomputeStatistics, validateBatchNormPath } from "./bn-statistics";
 import { evaluatePath } from "./interpolate";
 import { linearBarrier, meanBarrier } from "./barrier";
 
@@ -20,6 +22,8 @@ export interface PathResult {
   alphas: number[];
   test: SplitPath;
   train: SplitPath;
+  /** How batch-norm statistics were set along the path (models with batch norm only). */
+  batchNorm?: BatchNormPath;
 }
 
 export interface SplitPath {
@@ -37,6 +41,16 @@ export interface PathOptions {
   trainEvalSubset: number | null;
   /** Multiply both endpoints by this mask before interpolating (e.g. the sparser level's mask). */
   mask?: MaskSpec | null;
+  /** Batch-norm statistics along the path (models with batch norm; default: recomputed, DEFAULT_BATCH_NORM_PATH). */
+  batchNorm?: BatchNormPath | null;
+}
+
+/** The batch-norm treatment a path of this model uses: null for models without batch norm (so their path keys are unchanged). */
+function batchNormOf(config: RunConfig, o: PathOptions): BatchNormPath | null {
+  if (!hasBatchNorm(config.model)) return null;
+  const b = o.batchNorm ?? DEFAULT_BATCH_NORM_PATH;
+  validateBatchNormPath(b);
+  return b;
 }
 
 const pathKey = (a: RunConfig, b: RunConfig, o: PathOptions) => ({
@@ -46,6 +60,7 @@ const pathKey = (a: RunConfig, b: RunConfig, o: PathOptions) => ({
   trainEvalSubset: o.trainEvalSubset,
   data: a.data,
   mask: o.mask ? configHash(o.mask) : null,
+  batchNorm: batchNormOf(a, o),
 });
 
 /** Where a path's result is cached. */
@@ -65,15 +80,17 @@ export async function linearPath(a: RunConfig, b: RunConfig, o: PathOptions): Pr
     const model = getModel(a.model, data.dataset.shape, data.dataset.classes);
     const mask = o.mask ? await ensureMask(o.mask) : null;
     const endpoint = (r: RunConfig) => (mask ? applyMask(loadWeights(r, r.train.steps), mask) : loadWeights(r, r.train.steps));
+    const bn = key.batchNorm;
+    const statistics = bn?.mode === "recompute" ? (p: Params) => recomputeStatistics(model, p, data.train, bn) : undefined;
     const metrics = await evaluatePath(model, endpoint(a), endpoint(b), o.alphas, {
       test: data.test,
       train: trainEvalSplit(data, o.trainEvalSubset),
-    });
+    }, statistics);
     const split = (name: string): SplitPath => {
       const errors = metrics[name].map((m) => m.error);
       const curve = { alphas: o.alphas, errors };
       return { errors, losses: metrics[name].map((m) => m.loss), meanBarrier: meanBarrier(curve), linearBarrier: linearBarrier(curve) };
     };
-    return { a: key.a, b: key.b, alphas: o.alphas, test: split("test"), train: split("train") };
+    return { a: key.a, b: key.b, alphas: o.alphas, test: split("test"), train: split("train"), ...(bn ? { batchNorm: bn } : {}) };
   });
 }

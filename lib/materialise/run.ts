@@ -138,6 +138,7 @@ async function train(config: RunConfig, options: EnsureOptions, missing: number[
       train: data.train,
       dataSeed: config.dataSeed,
       mask: deviceMask,
+      augmentation: config.data.augment ? { ...config.data.augment, fill: data.dataset.zeroPixel ?? new Array(data.dataset.shape[2]).fill(0) } : null,
       stopAt,
       label: options.label ?? `run ${hash}`,
       signal: options.signal,

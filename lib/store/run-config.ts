@@ -2,6 +2,7 @@ import { DataConfig, DATASET_NAMES } from "../data/registry";
 import { TrainHparams, validateHparams } from "../train/hparams";
 import { MODEL_NAMES } from "../models/registry";
 import { UserError } from "../util/errors";
+import { validateAugment } from "../data/augment";
 import { configHash } from "../util/hash";
 import { backendTag } from "../backend-choice";
 import { MaskSpec, validateMaskSpec } from "../prune/mask-spec";
@@ -44,6 +45,7 @@ export function validateRunConfig(c: RunConfig): void {
   if (!MODEL_NAMES.includes(c.model)) throw new UserError(`unknown model "${c.model}"; choose one of: ${MODEL_NAMES.join(", ")}.`);
   if (!DATASET_NAMES.includes(c.data.dataset)) throw new UserError(`unknown data set "${c.data.dataset}"; choose one of: ${DATASET_NAMES.join(", ")}.`);
   validateHparams(c.train);
+  if (c.data.augment) validateAugment(c.data.augment);
   if (c.from) {
     const k = c.from.step;
     if (!(Number.isInteger(k) && k >= 0 && k <= c.from.run.train.steps)) {

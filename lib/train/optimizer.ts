@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { TrainHparams } from "./hparams";
+import { isBuffer } from "../models/batch-norm";
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, OPTIMIZER_UPDATE, OptimizerUpdateAttrs } from "../kernels/optimizer-update";
 
 type UpdateScalars = Omit<OptimizerUpdateAttrs, "rule">;
@@ -23,7 +24,7 @@ export function slotNames(h: Pick<TrainHparams, "optimizer" | "momentum">): stri
 
 export function freshOptimizer(h: TrainHparams, params: Record<string, tf.Tensor>): OptimizerState {
   const slots: Record<string, tf.Tensor> = {};
-  for (const slot of slotNames(h)) for (const [name, p] of Object.entries(params)) slots[`${slot}/${name}`] = tf.zerosLike(p);
+  for (const slot of slotNames(h)) for (const [name, p] of Object.entries(params)) if (!isBuffer(name)) slots[`${slot}/${name}`] = tf.zerosLike(p);
   return { t: 0, slots };
 }
 

@@ -9,6 +9,8 @@ import { DeviceSplit } from "./evaluate";
 import { epochOrder, stepsPerEpoch } from "../data/order";
 import { progress } from "../util/progress";
 import { eventLoopYielder } from "../util/yield";
+import { isBuffer, trainingMode } from "../models/batch-norm";
+import { Augmentation, augmentBatch } from "../data/augment";
 
 /** Everything that evolves during training: the step reached, the weights and the optimizer state. */
 export interface TrainState {
@@ -32,6 +34,8 @@ export interface TrainOptions {
   label?: string;
   /** Stops training with an error between two steps (what was saved stays valid). */
   signal?: AbortSignal;
+  /** Random crops and flips of the training batches, drawn from (dataSeed, step). */
+  augmentation?: Augmentation | null;
 }
 
 /**
@@ -41,7 +45,9 @@ export interface TrainOptions {
  */
 export async function trainTo(state: TrainState, toStep: number, o: TrainOptions): Promise<TrainState> {
   const { model, hparams: h, train, mask } = o;
-  const names = Object.keys(state.params);
+  // Gradients flow to the parameters; batch norm's running statistics ride along as forward-pass outputs.
+  const names = Object.keys(state.params).filter((n) => !isBuffer(n));
+  const buffers = Object.keys(state.params).filter(isBuffer);
   const perEpoch = stepsPerEpoch(train.count, h.batchSize);
   if (perEpoch < 1) throw new Error(`batch size ${h.batchSize} exceeds the ${train.count} training examples`);
   const stops = new Set((o.stopAt ?? []).filter((s) => s > state.step && s <= toStep));
@@ -51,10 +57,13 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
   let hostOrder: Int32Array | null = null;
   // wasm's Gather kernel is slow (~30 ns per value); where device memory is host memory, assembling the
   // batch on the host and uploading it is much cheaper. Elsewhere (GPU), gather on the device.
-  const hostBatches = train.host !== undefined && tf.getBackend() !== "tensorflow";
+  // Augmentation is drawn on the host, so it needs host batches on every backend.
+  const augmentation = o.augmentation ?? null;
+  if (augmentation && !train.host) throw new Error("augmentation needs the training examples in host memory");
+  const hostBatches = train.host !== undefined && (tf.getBackend() !== "tensorflow" || augmentation !== null);
   const rowSize = train.host ? train.host.x.length / train.count : 0;
   const xShape = train.x.shape.slice(1);
-  const batch = (offset: number): { xb: tf.Tensor; yb: tf.Tensor1D } => {
+  const batch = (offset: number, step: number): { xb: tf.Tensor; yb: tf.Tensor1D } => {
     if (!hostBatches) {
       const idx = tf.slice(order!, offset, h.batchSize);
       return { xb: tf.gather(train.x, idx), yb: tf.gather(train.y, idx) as tf.Tensor1D };
@@ -66,6 +75,7 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
       x.set(train.host!.x.subarray(j * rowSize, (j + 1) * rowSize), i * rowSize);
       y[i] = train.host!.y[j];
     }
+    if (augmentation) augmentBatch(x, h.batchSize, xShape as [number, number, number], augmentation, o.dataSeed, step);
     return { xb: tf.tensor(x, [h.batchSize, ...xShape], "float32"), yb: tf.tensor1d(y, "int32") };
   };
   let lossSum: tf.Scalar = tf.scalar(0);
@@ -86,18 +96,27 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
       const lr = learningRate(h, step);
       const t = state.optimizer.t + 1;
       const result = tf.tidy(() => {
-        const { xb, yb } = batch((step % perEpoch) * h.batchSize);
+        const { xb, yb } = batch((step % perEpoch) * h.batchSize, step);
+        const training = buffers.length ? trainingMode(state.params) : null;
         const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
           const p: Params = {};
+          for (const n of buffers) p[n] = state.params[n];
           names.forEach((n, i) => (p[n] = ps[i]));
-          return crossEntropy(model.forward(p, xb), yb);
+          return crossEntropy(model.forward(p, xb, training?.mode), yb);
         })(names.map((n) => state.params[n]));
-        const params: Params = {};
+        const updated: Params = {};
         const slots: Record<string, tf.Tensor> = {};
         names.forEach((n, i) => {
           const u = { name: n, p: state.params[n], grad: grads[i], mask: mask?.[n] };
-          params[n] = applyUpdate(h, u, lr, t, state.optimizer.slots, slots);
+          updated[n] = applyUpdate(h, u, lr, t, state.optimizer.slots, slots);
         });
+        for (const n of buffers) {
+          if (!training!.updates[n]) throw new Error(`${model.name}: the forward pass did not update buffer ${n}`);
+          updated[n] = training!.updates[n];
+        }
+        // Same key order as before the step, so checkpoints list tensors in the model's order.
+        const params: Params = {};
+        for (const n of Object.keys(state.params)) params[n] = updated[n];
         return { params, slots, loss: tf.add(lossSum, value) as tf.Scalar };
       });
       for (const p of Object.values(state.params)) p.dispose();

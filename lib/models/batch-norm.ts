@@ -1,0 +1,98 @@
+import * as tf from "@tensorflow/tfjs";
+import { BufferSpec, ForwardMode, ParamSpec } from "./model";
+import { Params, disposeParams } from "./params";
+
+/** PyTorch's BatchNorm2d defaults: running = (1 - momentum) * running + momentum * batch; eps inside the sqrt. */
+export const BN_MOMENTUM = 0.1;
+export const BN_EPSILON = 1e-5;
+
+/**
+ * Running statistics are state, not parameters: they carry PyTorch's names so a checkpoint keeps them next
+ * to the weights, and anything that must leave them out (training, distances) recognises them by name.
+ */
+export function isBuffer(name: string): boolean {
+  return name.endsWith(".running_mean") || name.endsWith(".running_var");
+}
+
+/** The trainable names of a weight set (all but the running statistics), in order. */
+export function parameterNames(weights: Record<string, unknown>): string[] {
+  return Object.keys(weights).filter((n) => !isBuffer(n));
+}
+
+/**
+ * A batch-norm layer over `channels`: scale ("weight", U(0, 1) as the reference initialises it) and shift
+ * ("bias", zero), never pruned; running mean (0) and variance (1) as buffers.
+ */
+export function batchNormSpecs(name: string, channels: number): { params: ParamSpec[]; buffers: BufferSpec[] } {
+  return {
+    params: [
+      { name: `${name}.weight`, shape: [channels], init: { kind: "uniform", low: 0, high: 1 }, prunable: false },
+      { name: `${name}.bias`, shape: [channels], init: { kind: "constant", value: 0 }, prunable: false },
+    ],
+    buffers: [
+      { name: `${name}.running_mean`, shape: [channels], value: 0 },
+      { name: `${name}.running_var`, shape: [channels], value: 1 },
+    ],
+  };
+}
+
+/**
+ * Batch norm over all axes but the last (NHWC). Evaluation normalises with the running statistics; in
+ * training mode (`mode` given) it normalises with the batch's and writes the updated running statistics
+ * into `mode.updates` (kept tensors: they outlive the gradient tape; the caller disposes them).
+ */
+export function batchNorm(p: Params, name: string, x: tf.Tensor4D, mode?: ForwardMode): tf.Tensor4D {
+  const scale = p[`${name}.weight`] as tf.Tensor1D;
+  const shift = p[`${name}.bias`] as tf.Tensor1D;
+  if (!mode) return tf.batchNorm4d(x, p[`${name}.running_mean`] as tf.Tensor1D, p[`${name}.running_var`] as tf.Tensor1D, shift, scale, BN_EPSILON);
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const n = x.shape[0] * x.shape[1] * x.shape[2];
+  // Only the loss is differentiated, so these side outputs add nothing to the backward pass.
+  mode.record(name, mean, tf.mul(variance, n / Math.max(n - 1, 1)));
+  return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, shift, scale, BN_EPSILON);
+}
+
+/**
+ * Training mode that updates the running statistics as PyTorch does (exponential average, momentum 0.1);
+ * `updates` receives the new running tensors of every batch-norm layer the forward pass went through.
+ */
+export function trainingMode(params: Params): { mode: ForwardMode; updates: Params } {
+  const updates: Params = {};
+  const mode: ForwardMode = {
+    record(layer, mean, variance) {
+      const mix = (name: string, batch: tf.Tensor) => tf.keep(tf.tidy(() => tf.add(tf.mul(params[name], 1 - BN_MOMENTUM), tf.mul(batch, BN_MOMENTUM))));
+      updates[`${layer}.running_mean`] = mix(`${layer}.running_mean`, mean);
+      updates[`${layer}.running_var`] = mix(`${layer}.running_var`, variance);
+    },
+  };
+  return { mode, updates };
+}
+
+/**
+ * Training mode that accumulates every batch's statistics, for recomputing running statistics from
+ * scratch (PyTorch's momentum = None: the plain average over the batches seen).
+ */
+export function statisticsCollector(): { mode: ForwardMode; average(): Params; dispose(): void } {
+  const sums: Params = {};
+  const counts: Record<string, number> = {};
+  const add = (name: string, t: tf.Tensor) => {
+    const old = sums[name];
+    sums[name] = tf.keep(old ? tf.add(old, t) : tf.clone(t));
+    old?.dispose();
+    counts[name] = (counts[name] ?? 0) + 1;
+  };
+  return {
+    mode: {
+      record(layer, mean, variance) {
+        add(`${layer}.running_mean`, mean);
+        add(`${layer}.running_var`, variance);
+      },
+    },
+    average() {
+      const out: Params = {};
+      for (const [name, sum] of Object.entries(sums)) out[name] = tf.div(sum, counts[name]);
+      return out;
+    },
+    dispose: () => disposeParams(sums),
+  };
+}

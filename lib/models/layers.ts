@@ -1,0 +1,50 @@
+import * as tf from "@tensorflow/tfjs";
+import { BufferSpec, ForwardMode, ParamSpec } from "./model";
+import { Params } from "./params";
+import { batchNorm, batchNormSpecs } from "./batch-norm";
+
+/** Collects a model's parameter and buffer specs in declaration order. */
+export class Specs {
+  readonly params: ParamSpec[] = [];
+  readonly buffers: BufferSpec[] = [];
+
+  /** A k x k conv kernel [k, k, in, out] (tfjs's HWIO layout), Kaiming normal, prunable; optionally a bias. */
+  conv(name: string, k: number, inChannels: number, outChannels: number, bias = false): void {
+    const fanIn = k * k * inChannels;
+    this.params.push({ name: `${name}.weight`, shape: [k, k, inChannels, outChannels], init: { kind: "kaiming-normal", fanIn }, prunable: true });
+    if (bias) this.params.push({ name: `${name}.bias`, shape: [outChannels], init: { kind: "fan-in-uniform", fanIn }, prunable: false });
+  }
+
+  batchNorm(name: string, channels: number): void {
+    const s = batchNormSpecs(name, channels);
+    this.params.push(...s.params);
+    this.buffers.push(...s.buffers);
+  }
+
+  /** A fully connected layer: kernel [in, out] (Kaiming normal, prunable) and bias. */
+  dense(name: string, inputs: number, outputs: number): void {
+    this.params.push({ name: `${name}.weight`, shape: [inputs, outputs], init: { kind: "kaiming-normal", fanIn: inputs }, prunable: true });
+    this.params.push({ name: `${name}.bias`, shape: [outputs], init: { kind: "fan-in-uniform", fanIn: inputs }, prunable: false });
+  }
+}
+
+/**
+ * Conv with PyTorch's symmetric zero padding of (k - 1) / 2 (TensorFlow's "same" pads stride-2 convs on one
+ * side only, which would sample other pixels than the reference).
+ */
+export function conv(p: Params, name: string, x: tf.Tensor4D, stride = 1): tf.Tensor4D {
+  const w = p[`${name}.weight`] as tf.Tensor4D;
+  const pad = (w.shape[0] - 1) / 2;
+  // tfjs-node takes only "same" and "valid": "same" is symmetric at stride 1 (odd k); otherwise pad explicitly.
+  const y =
+    stride === 1 || pad === 0
+      ? tf.conv2d(x, w, stride, pad === 0 ? "valid" : "same")
+      : tf.conv2d(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), w, stride, "valid");
+  const b = p[`${name}.bias`];
+  return b ? tf.add(y, b) : y;
+}
+
+/** Conv, batch norm, ReLU. */
+export function convBnRelu(p: Params, convName: string, bnName: string, x: tf.Tensor4D, mode?: ForwardMode, stride = 1): tf.Tensor4D {
+  return tf.relu(batchNorm(p, bnName, conv(p, convName, x, stride), mode));
+}
