@@ -107,6 +107,48 @@ describe("batch-norm models", () => {
     }
   });
 
+  it("training-mode batch norm and ReLU have the gradients of their plain tfjs formulation", async () => {
+    const model = getModel("resnet-20-4", [8, 8, 3], 10);
+    const params = toDevice(initParams(model, 2));
+    const x = tf.randomNormal([4, 8, 8, 3], 0, 1, "float32", 9);
+    const names = Object.keys(params).filter((n) => !isBuffer(n));
+    const gradsOf = (forward: (p: Record<string, tf.Tensor>) => tf.Tensor) =>
+      tf.grads((...ps: tf.Tensor[]) => {
+        const q = { ...params };
+        names.forEach((n, i) => (q[n] = ps[i]));
+        return tf.sum(tf.mul(forward(q), tf.range(0, 40).reshape([4, 10])));
+      })(names.map((n) => params[n]));
+    const ours = gradsOf((q) => model.forward(q, x, trainingMode(q).mode));
+    // The same network written with tf.moments, tf.batchNorm and tf.relu, differentiated by tfjs itself.
+    const plain = (q: Record<string, tf.Tensor>, t: tf.Tensor4D, bn: string) => {
+      const { mean, variance } = tf.moments(t, [0, 1, 2]);
+      return tf.batchNorm4d(t, mean as tf.Tensor1D, variance as tf.Tensor1D, q[`${bn}.bias`] as tf.Tensor1D, q[`${bn}.weight`] as tf.Tensor1D, 1e-5);
+    };
+    const conv = (q: Record<string, tf.Tensor>, name: string, t: tf.Tensor4D, stride: number) => {
+      const w = q[`${name}.weight`] as tf.Tensor4D;
+      return w.shape[0] === 1 ? tf.conv2d(t, w, stride, "valid") : tf.conv2d(tf.pad(t, [[0, 0], [1, 1], [1, 1], [0, 0]]), w, stride, "valid");
+    };
+    const reference = gradsOf((q) => {
+      let a = tf.relu(plain(q, conv(q, "conv", x as tf.Tensor4D, 1), "bn"));
+      for (let i = 0; i < 9; i++) {
+        const id = `blocks.${i}`;
+        const stride = i === 3 || i === 6 ? 2 : 1;
+        let o = tf.relu(plain(q, conv(q, `${id}.conv1`, a, stride), `${id}.bn1`));
+        o = plain(q, conv(q, `${id}.conv2`, o, 1), `${id}.bn2`);
+        const short = q[`${id}.shortcut.conv.weight`] ? plain(q, conv(q, `${id}.shortcut.conv`, a, stride), `${id}.shortcut.bn`) : a;
+        a = tf.relu(tf.add(o, short)) as tf.Tensor4D;
+      }
+      return tf.add(tf.matMul(tf.mean(a, [1, 2]) as tf.Tensor2D, q["fc.weight"] as tf.Tensor2D), q["fc.bias"]);
+    });
+    for (let i = 0; i < names.length; i++) {
+      const a = await ours[i].data();
+      const b = await reference[i].data();
+      const scale = Math.max(...Array.from(b, Math.abs), 1e-3);
+      const worst = Math.max(...Array.from(a, (v, j) => Math.abs(v - b[j])));
+      expect(worst / scale, names[i]).toBeLessThan(2e-3);
+    }
+  });
+
   it("recomputes running statistics along a path as the average over fixed training batches, by hand", async () => {
     const model = tinyBnModel();
     const params = toDevice(initParams(model, 1));

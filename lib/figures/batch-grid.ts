@@ -79,7 +79,7 @@ async function atBatch(c: BatchGridConfig, batchSize: number): Promise<BatchResu
   const steps = Array.from({ length: c.maxLevel }, (_, level) => level).flatMap((level) => c.initSeeds.map((initSeed) => ({ level, initSeed })));
   const ends = steps.map((x) => [subnetwork(setup, "imp", x.initSeed, 0, x.level), subnetwork(setup, "imp", x.initSeed, 0, x.level + 1)] as const);
   const alphas = evenAlphas(c.alphas);
-  const paths = await runTasks(ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, mask: b.mask } })));
+  const paths = await runTasks(ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
   const rounds: RoundPair[] = [];
   for (const [i, [a, b]] of ends.entries()) {
     const mask = await ensureMask(b.mask!);

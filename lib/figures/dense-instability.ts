@@ -3,6 +3,7 @@ import { STABILITY, agreeIf, check, thresholdCheck } from "./claims";
 import { lenetPaperTraining } from "./lenet-presets";
 import { errorBars, hline, meanBand, spreadCaption } from "./plot-helpers";
 import { DataConfig } from "../data/registry";
+import { BatchNormPath } from "../lmc/bn-statistics";
 import { TrainHparams } from "../train/hparams";
 import { denseRun } from "./subnetworks";
 import { branchAt, copies } from "../lmc/instability";
@@ -28,6 +29,8 @@ export interface DenseInstabilityConfig {
   alphas: number;
   /** Training error is measured on the first this many training examples (null: all). */
   trainEvalSubset: number | null;
+  /** Batch-norm statistics along paths (models with batch norm; absent: recomputed, DEFAULT_BATCH_NORM_PATH). */
+  batchNorm?: BatchNormPath | null;
 }
 
 export interface Replicate {
@@ -100,7 +103,7 @@ export const DENSE_INSTABILITY_STEPS: FigureStep<DenseInstabilityConfig>[] = [
     doc: "Evaluate the error along the linear path between the two copies of every pair, at evenly spaced alphas, on the test set and a training subset.",
     run: async (c, state) => {
       const alphas = evenAlphas(c.alphas);
-      state.paths = await runTasks(plan(c).cells.map((cell) => ({ kind: "path" as const, a: cell.runs[0], b: cell.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
+      state.paths = await runTasks(plan(c).cells.map((cell) => ({ kind: "path" as const, a: cell.runs[0], b: cell.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
     },
   },
   {

@@ -67,8 +67,8 @@ export function defineFigure<C, D extends object = any>(figure: Figure<C, D>): F
   return figure;
 }
 
-/** The same figure on another setting: its own id, title and presets; the same claims, compute and render. */
-export function figureVariant<C, D extends object>(figure: Figure<C, D>, v: Pick<Figure<C, D>, "id" | "title" | "presets" | "presetNotes">): Figure<C, D> {
+/** The same figure on another setting: its own id, title and presets (and method, when the setting changes it); the same claims, compute and render. */
+export function figureVariant<C, D extends object>(figure: Figure<C, D>, v: Pick<Figure<C, D>, "id" | "title" | "presets" | "presetNotes"> & Partial<Pick<Figure<C, D>, "method">>): Figure<C, D> {
   return { ...figure, ...v };
 }
 

@@ -45,7 +45,7 @@ export async function runFlatness(c: FlatnessConfig) {
   const options = { subset: c.hessianSubset, maxIterations: c.hessianIterations, tol: c.hessianTol, seed: 0, method: "lanczos" as const };
   const flat = await runTasks(cells.map((x) => ({ kind: "flatness" as const, level: pairOf(x)[0], next: pairOf(x)[1], options })));
   const alphas = evenAlphas(c.alphas);
-  const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: pairOf(x)[0], b: pairOf(x)[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, mask: pairOf(x)[1].mask } })));
+  const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: pairOf(x)[0], b: pairOf(x)[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: pairOf(x)[1].mask } })));
   const next = await runTasks(cells.map((x) => ({ kind: "run" as const, config: pairOf(x)[1] })));
   const out: Cell[] = cells.map((x, i) => ({ ...x, ...flat[i], nextDensity: nominalDensity(x.fraction, x.level + 1), nextAccuracy: next[i].test.accuracy, barrier: paths[i].test.meanBarrier }));
   return { cells: out, denseAccuracy: meanStd(dense.map((d) => d.test.accuracy)) };

@@ -65,7 +65,7 @@ export async function runPerturbation(c: PerturbationConfig) {
   }
   const summaries = await runTasks(cells.map((x) => ({ kind: "run" as const, config: x.perturbed, label: `k = ${x.k}, level ${x.level}, noise x${x.scale}` })));
   const alphas = evenAlphas(c.alphas);
-  const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: x.perturbed, b: x.base, options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
+  const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: x.perturbed, b: x.base, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
   return {
     cells: cells.map((x, i) => ({ k: x.k, initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
   };

@@ -15,10 +15,11 @@ import { unstableDense } from "./unstable-dense";
 import { unstablePerturbation, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels } from "./unstable-sparse";
 import { batchTickets } from "./batch-tickets";
 import { batchRounds } from "./batch-rounds";
+import { resnetDenseInstability, resnetRewindK, vggDenseInstability, vggRewindK } from "./cifar";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module plus one entry here. */
-export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels, unstablePerturbation, greedyThreshold, greedyBaselines, greedyRate, batchTickets, batchRounds];
+export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, stabilityDistances, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels, unstablePerturbation, greedyThreshold, greedyBaselines, greedyRate, batchTickets, batchRounds, resnetDenseInstability, vggDenseInstability, resnetRewindK, vggRewindK];
 
 export function getFigure(id: string): Figure<any> {
   const f = FIGURES.find((x) => x.id === id);

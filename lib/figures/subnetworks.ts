@@ -1,3 +1,4 @@
+import { BatchNormPath } from "../lmc/bn-statistics";
 import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { RunConfig } from "../store/run-config";
@@ -31,6 +32,8 @@ export interface SparseSetup {
    * get, because the threshold is one number every cell is compared with.
    */
   denseReference?: { initSeeds: number[]; dataSeeds: number[] } | null;
+  /** Batch-norm statistics along paths (models with batch norm; absent: recomputed, DEFAULT_BATCH_NORM_PATH). */
+  batchNorm?: BatchNormPath | null;
 }
 
 export const SUBNETWORKS = ["imp", "random-pruning", "random-reinit"] as const;
@@ -97,7 +100,7 @@ export async function measure(c: SparseSetup, starts: RunConfig[], chains: RunCo
     Array.from({ length: c.pairs }, (_, p) => ({ start: i, runs: copies(start, [2 * p + 1, 2 * p + 2]) })),
   );
   await runTasks(pairs.flatMap((p) => p.runs.map((config, j) => ({ kind: "run" as const, config, label: `copy ${j + 1}` }))));
-  const paths = await runTasks(pairs.map((p) => ({ kind: "path" as const, a: p.runs[0], b: p.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset } })));
+  const paths = await runTasks(pairs.map((p) => ({ kind: "path" as const, a: p.runs[0], b: p.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
   return starts.map((_, i) => ({ testError: summaries[i].test.error, paths: paths.filter((_, j) => pairs[j].start === i) }));
 }
 

@@ -39,7 +39,7 @@ export async function runSuccessiveLevels(c: SuccessiveLevelsConfig) {
   const paths = await runTasks(
     cells.map(({ k, initSeed, level }) => {
       const [a, b] = [subnetwork(c, "imp", initSeed, k, level), subnetwork(c, "imp", initSeed, k, level + 1)];
-      return { kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, mask: c.maskChoice === "child" ? b.mask : null } };
+      return { kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: c.maskChoice === "child" ? b.mask : null } };
     }),
   );
   const next = await runTasks(cells.map(({ k, initSeed, level }) => ({ kind: "run" as const, config: subnetwork(c, "imp", initSeed, k, level + 1) })));

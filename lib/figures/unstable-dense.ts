@@ -28,7 +28,7 @@ export function warmupTraining(h: TrainHparams): TrainHparams {
   return { ...h, lr: 0.3 * h.lr, warmupSteps: Math.round((h.steps * 30) / 63), lrDropSteps: [] };
 }
 
-function withVariants(standard: DenseInstabilityConfig, variantPairs = standard.pairs): UnstableDenseConfig {
+export function withVariants(standard: DenseInstabilityConfig, variantPairs = standard.pairs): UnstableDenseConfig {
   return {
     standard,
     variantPairs,
@@ -106,10 +106,12 @@ function render(c: UnstableDenseConfig, r: Data): FigureResult {
     );
   };
   const variantCheck = (id: string, i: number): ClaimCheck => {
+    if (i < 0) return check(id, "not tested", "this preset does not train the variant (the CPU budget); the paper preset does.");
     const z = atZero(r.variants[i]);
     return z ? thresholdCheck(id, `${c.variants[i].label}: test instability at k = 0:`, z.testInstability, z.n, STABILITY, true) : check(id, "not tested", "k = 0 was not measured.");
   };
   const accuracyCheck = (): ClaimCheck => {
+    if (c.variants.length === 0) return check("variant-accuracy", "not tested", "this preset trains no Low or Warmup variant.");
     const base = accuracyOf(r.standard);
     const parts = c.variants.map((v, i) => {
       const a = accuracyOf(r.variants[i]);

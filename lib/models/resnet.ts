@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { Model, ModelFactory } from "./model";
-import { Specs, conv, convBnRelu } from "./layers";
+import { Specs, conv, convBnRelu, relu } from "./layers";
 import { batchNorm } from "./batch-norm";
 
 /**
@@ -57,7 +57,7 @@ export function cifarResNet(name: string, depth: number, width: number): ModelFa
           let o = convBnRelu(p, `${b.id}.conv1`, `${b.id}.bn1`, a, mode, b.stride);
           o = batchNorm(p, `${b.id}.bn2`, conv(p, `${b.id}.conv2`, o), mode);
           const short = b.shortcut ? batchNorm(p, `${b.id}.shortcut.bn`, conv(p, `${b.id}.shortcut.conv`, a, b.stride), mode) : a;
-          a = tf.relu(tf.add(o, short)) as tf.Tensor4D;
+          a = relu(tf.add(o, short) as tf.Tensor4D);
         }
         const pooled = tf.mean(a, [1, 2]) as tf.Tensor2D;
         return tf.add(tf.matMul(pooled, p["fc.weight"] as tf.Tensor2D), p["fc.bias"]);
