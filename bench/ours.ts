@@ -155,7 +155,7 @@ async function main(): Promise<void> {
         if (!r) throw new Error(`${req.workload} was not prepared`);
         reply({ ok: true, ...(await timed(r)) });
       } else if (req.op === "profile") {
-        const result = req.workload === "path-eval" ? await profilePath(req.sizes.pathPoints) : await profileStep(stepSetup(req.workload), req.steps ?? 10);
+        const result = req.workload === "path-eval" ? await profilePath(req.steps ?? 5) : await profileStep(stepSetup(req.workload), req.steps ?? 10);
         reply({ ok: true, profile: result });
       } else throw new Error(`unknown op ${req.op}`);
     } catch (e) {

@@ -247,7 +247,7 @@ def thread_ticks():
 
 def busy_threads(before, after):
     d = [v - before.get(t, 0) for t, v in after.items() if v - before.get(t, 0) > 0]
-    return sum(1 for v in d if v >= 0.1 * max(d)) if d else 0
+    return sum(1 for v in d if v >= 0.25 * max(d)) if d else 0
 
 
 def timed(run):
