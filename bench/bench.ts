@@ -314,6 +314,9 @@ main(async () => {
     p();
     p(`lottery-lab bench ${started.toISOString()}${quick ? "  --quick: smoke sizes, NOT a result" : ""}`);
     p(`machine: ${cpus()[0]?.model}, ${CORES} cores; load average ${load0.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`);
+    if (Math.max(load0, loadavg()[0]) > CORES / 2) {
+      p(`WARNING: the machine was busy (load average above ${CORES / 2} on ${CORES} cores): the all-cores columns, PyTorch's above all (OpenMP threads spin for cores they do not get), are not meaningful; run again on a quiet machine`);
+    }
     p(`medians of interleaved repetitions; spread: interquartile range and min-max; thr: threads that did >= 25 % of the busiest thread's work (from /proc), cpu: CPU time / wall time`);
     p();
     p(`${"row / column".padEnd(44)} ${"median".padStart(10)} ${"IQR".padStart(17)} ${"min-max".padStart(17)} ${"n".padStart(3)} ${"thr".padStart(4)} ${"cpu".padStart(5)}`);
@@ -382,7 +385,9 @@ main(async () => {
     p(`${"row".padEnd(16)} ${"target".padStart(7)} ${"ours".padEnd(26)} ${"best backend".padEnd(13)} ${"ratio".padStart(7)}  verdict`);
     for (const t of targets) p(`${t.row.padEnd(16)} ${`>=${t.target.toFixed(1)}x`.padStart(7)} ${t.ours.padEnd(26)} ${(t.backend ?? "-").padEnd(13)} ${x(t.ratio).padStart(7)}  ${t.met === null ? "no data" : t.met ? "met" : "MISSED"}`);
     if (!hasResnet) p(`(resnet20-step: no "resnet-20" in lib/models/registry.ts yet; the row appears when it exists)`);
-    p(`time-to-figure: ${plan.runs} runs, ${plan.steps} steps, ${plan.pathPoints} path points (${plan.evaluatedExamples} examples evaluated) on each side, checked`);
+    if (results.some((r) => r.row.id === "time-to-figure")) {
+      p(`time-to-figure: ${plan.runs} runs, ${plan.steps} steps, ${plan.testEvaluations} test evaluations, ${plan.pathPoints} path points (${plan.evaluatedExamples} examples) on each side; every repetition checked these counts (the library's runs in its cache, the PyTorch script's own counts)`);
+    }
     const missed = targets.filter((t) => t.met === false).map((t) => t.row);
     if (missed.length && !quick) p(`missed: ${missed.join(", ")}: \`npm run bench -- --profile\` shows what bounds each step.`);
     const report = out.join("\n");
