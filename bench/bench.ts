@@ -212,14 +212,14 @@ main(async () => {
   };
 
   try {
-    if (values.profile) return await profileAll(backends, python, child, sizes, quick, log);
+    if (values.profile) return await profileAll(backends, python, child, sizes, quick, log, values.rows?.split(","));
 
     const ROWS: RowDef[] = [
       { id: "lenet-step", label: "LeNet-300-100 train step, batch 60, Adam", unit: "steps/s", ours: "lenet-step", ref: "lenet-step", target: 0.8, targetThreads: "1", reps: [5, 15] },
       { id: "path-eval", label: `LeNet-300-100 path evaluation, ${sizes.pathPoints} points x 10k test`, unit: "points/s", ours: "path-eval", ref: "path-eval", target: 1.0, targetThreads: "1", reps: [5, 15] },
       { id: "conv2-step", label: "Conv-2 train step, batch 60, SGD momentum", unit: "steps/s", ours: "conv2-step", ref: "conv2-step", target: 0.8, targetThreads: "1", reps: [5, 15] },
       ...(hasResnet
-        ? [{ id: "resnet20-step", label: "ResNet-20 train step, batch 128, SGD momentum (32x32x3)", unit: "steps/s", ours: "resnet20-step", ref: "resnet20-step", target: 0.8, targetThreads: "1", reps: [5, 15] } as RowDef]
+        ? [{ id: "resnet20-step", label: "ResNet-20 train step, batch 128, SGD momentum (32x32x3)", unit: "steps/s", ours: "resnet20-step", ref: "resnet20-step", target: 0.8, targetThreads: "1", reps: [5, 10] } as RowDef]
         : []),
       {
         id: "aggregate",
@@ -456,9 +456,11 @@ function figureRep(c: Column, config: DenseInstabilityConfig, plan: ReturnType<t
 }
 
 /** --profile: a step's time per phase and kernel, for every backend, and PyTorch's phases beside them. */
-async function profileAll(backends: BackendName[], python: string | null, child: (c: Column) => Child, sizes: Sizes, quick: boolean, log: (s: string) => void): Promise<void> {
-  const workloads: Workload[] = ["lenet-step", "path-eval", "conv2-step", ...(MODEL_NAMES.includes("resnet-20") ? (["resnet20-step"] as const) : [])];
-  const steps = (w: Workload) => (quick ? 2 : w === "lenet-step" ? 50 : w === "path-eval" ? 5 : 4);
+async function profileAll(backends: BackendName[], python: string | null, child: (c: Column) => Child, sizes: Sizes, quick: boolean, log: (s: string) => void, only?: string[]): Promise<void> {
+  const all: Workload[] = ["lenet-step", "path-eval", "conv2-step", ...(MODEL_NAMES.includes("resnet-20") ? (["resnet20-step"] as const) : [])];
+  for (const r of only ?? []) if (!all.includes(r as Workload)) throw new UserError(`--profile --rows: "${r}" has no step to profile; choose from ${all.join(", ")}`);
+  const workloads = all.filter((w) => !only || only.includes(w));
+  const steps = (w: Workload) => (quick ? 2 : w === "lenet-step" ? 50 : w === "path-eval" ? 5 : w === "resnet20-step" ? 3 : 4);
   const profiles: Record<string, Record<string, Profile | { error: string }>> = {};
   const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   for (const w of workloads) {

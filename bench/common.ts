@@ -21,7 +21,7 @@ export interface Sizes {
   aggregateRuns: number;
 }
 
-export const FULL: Sizes = { lenetSteps: 200, pathPoints: 30, conv2Steps: 5, resnetSteps: 2, aggregateSteps: 6000, aggregateRuns: 2 };
+export const FULL: Sizes = { lenetSteps: 200, pathPoints: 30, conv2Steps: 5, resnetSteps: 1, aggregateSteps: 6000, aggregateRuns: 2 };
 export const QUICK: Sizes = { lenetSteps: 20, pathPoints: 3, conv2Steps: 1, resnetSteps: 1, aggregateSteps: 100, aggregateRuns: 2 };
 
 /** ResNet-20's training step: CIFAR-10-sized inputs, the usual SGD recipe, batch 128. */

@@ -18,6 +18,8 @@ import { deviceData } from "../lib/data/device";
 import { getModel } from "../lib/models/registry";
 import { interpolate } from "../lib/lmc/interpolate";
 import { disposeParams } from "../lib/models/params";
+import { isBuffer, trainingMode } from "../lib/models/batch-norm";
+import { ForwardMode } from "../lib/models/model";
 
 export interface StepSetup {
   model: Model;
@@ -79,7 +81,9 @@ export async function profileStep(s: StepSetup, steps: number): Promise<Profile>
   state = await trainTo(state, state.step + steps, { model, hparams: h, train, dataSeed: 1 });
   const msPerUnit = (now() - t) / steps;
 
-  const names = Object.keys(state.params);
+  // As in trainTo: gradients for the parameters; batch norm's running statistics come out of the forward pass.
+  const names = Object.keys(state.params).filter((n) => !isBuffer(n));
+  const buffers = Object.keys(state.params).filter(isBuffer);
   const hostBatches = train.host !== undefined && tf.getBackend() !== "tensorflow";
   const rowSize = train.host ? train.host.x.length / train.count : 0;
   const xShape = train.x.shape.slice(1);
@@ -100,10 +104,11 @@ export async function profileStep(s: StepSetup, steps: number): Promise<Profile>
     }
     return { xb: tf.tensor(x, [h.batchSize, ...xShape], "float32"), yb: tf.tensor1d(y, "int32") };
   };
-  const loss = (xb: tf.Tensor, yb: tf.Tensor1D) => (...ps: tf.Tensor[]) => {
+  const loss = (xb: tf.Tensor, yb: tf.Tensor1D, mode?: ForwardMode) => (...ps: tf.Tensor[]) => {
     const p: Params = {};
+    for (const n of buffers) p[n] = params[n];
     names.forEach((n, i) => (p[n] = ps[i]));
-    return crossEntropy(model.forward(p, xb), yb);
+    return crossEntropy(model.forward(p, xb, mode), yb);
   };
   let params = state.params;
   let opt: OptimizerState = state.optimizer;
@@ -118,12 +123,15 @@ export async function profileStep(s: StepSetup, steps: number): Promise<Profile>
     let forward = 0;
     if (measureForward) {
       t0 = now();
-      tf.tidy(() => loss(xb, yb)(...names.map((n) => params[n])).dataSync());
+      const alone = buffers.length ? trainingMode(params) : null;
+      tf.tidy(() => loss(xb, yb, alone?.mode)(...names.map((n) => params[n])).dataSync());
       forward = now() - t0;
+      if (alone) disposeParams(alone.updates);
       phases.forward += forward;
     }
     t0 = now();
-    const { value, grads } = tf.valueAndGrads(loss(xb, yb))(names.map((n) => params[n]));
+    const training = buffers.length ? trainingMode(params) : null;
+    const { value, grads } = tf.valueAndGrads(loss(xb, yb, training?.mode))(names.map((n) => params[n]));
     value.dataSync();
     phases.backward += now() - t0 - forward;
     t0 = now();
@@ -134,6 +142,7 @@ export async function profileStep(s: StepSetup, steps: number): Promise<Profile>
       for (const v of Object.values(nextSlots)) tf.keep(v);
       return out;
     });
+    for (const n of buffers) next[n] = training!.updates[n];
     phases.update += now() - t0;
     [xb, yb, value, ...grads].forEach((x) => x.dispose());
     Object.values(params).forEach((p) => p.dispose());
