@@ -54,9 +54,9 @@ function kernelTable(kernels: { name: string; kernelTimeMs: number | { error: st
   const by = new Map<string, { ms: number; calls: number }>();
   let total = 0;
   for (const k of kernels) {
-    // A composite op with its own gradient (tf.customGrad, e.g. logSoftmax__op) is listed beside the kernels
-    // it runs: counting it too would count their time twice.
-    if (k.name.endsWith("__op")) continue;
+    // A composite op with its own gradient (tf.customGrad: logSoftmax__op, the models' batch norm, ...) is
+    // listed beside the kernels it runs: only kernels the backend registers are counted, not twice.
+    if (!tf.getKernel(k.name, tf.getBackend())) continue;
     const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
     total += ms;
     const e = by.get(k.name) ?? { ms: 0, calls: 0 };
