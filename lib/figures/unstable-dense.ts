@@ -50,7 +50,7 @@ function settings(c: UnstableDenseConfig): { id: string; config: DenseInstabilit
  */
 export const UNSTABLE_DENSE_STEPS: FigureStep<UnstableDenseConfig>[] = DENSE_INSTABILITY_STEPS.map((step) => ({
   id: step.id,
-  doc: `${step.doc} For the standard setting, then for the Low and Warmup variants at k = 0.`,
+  doc: `${step.doc} For the standard setting, then at k = 0 for each variant the config lists (Low, Warmup).`,
   run: async (c, state) => {
     const own = (id: string) => (state[id] ??= {}) as Record<string, unknown>;
     for (const s of settings(c)) await step.run(s.config, own(s.id));
