@@ -4,6 +4,10 @@ import { join } from "node:path";
 import { figureConfig, walkthrough } from "../lib/notebook";
 import { runFigure } from "../lib/figures/run-figure";
 import { DenseInstabilityConfig } from "../lib/figures/dense-instability";
+import { RewindGridConfig, REWIND_GRID_STEPS } from "../lib/figures/rewind-grid";
+import { UnstableDenseConfig } from "../lib/figures/unstable-dense";
+import { BatchGridConfig } from "../lib/figures/batch-grid";
+import { FIGURES } from "../lib/figures/registry";
 import { freshResults } from "./support/env";
 
 /** The notebook's walkthrough: the figure's own steps, cell by cell, with an edited config. */
@@ -35,4 +39,57 @@ describe("a figure's walkthrough", () => {
     expect(summary.map((s) => s.k)).toEqual([0, 20]);
     expect(JSON.parse(readFileSync(join(run.outDir, "data.json"), "utf8")).config.ks).toEqual([0, 20]);
   });
+
+  /** The walkthrough's steps, then the CLI on the same config: the same data (the CLI finds the runs cached). */
+  const walkAndCompare = async (id: string, config: object, steps: string[]) => {
+    const root = freshResults();
+    const walk = walkthrough(id, "quick", config);
+    expect(walk.steps).toEqual(steps);
+    for (const s of walk.steps) await walk.step(s);
+    const run = walk.report();
+    const cli = await runFigure(id, "quick", { overrides: config as Record<string, unknown>, outDir: join(root, "cli") });
+    expect(JSON.stringify(run.data)).toBe(JSON.stringify(cli.data));
+    return { root, run };
+  };
+
+  it("walks through the rewind grid, the same steps for every figure built on it, and an added level trains only the new runs", async () => {
+    const grid = FIGURES.filter((f) => f.steps === REWIND_GRID_STEPS).map((f) => f.id);
+    expect(grid).toEqual(["lmc/rewind-k", "lmc/sparsity-sweep", "stabilizing/late-rewinding", "unstable/rewind-k", "unstable/sparsity-sweep", "unstable/late-rewinding", "resnet20/rewind-k", "vgg16/rewind-k"]);
+    const quick = figureConfig<RewindGridConfig>("lmc/sparsity-sweep", "quick");
+    const config: RewindGridConfig = { ...quick, data: { dataset: "mnist", trainSubset: 600 }, train: { ...quick.train, steps: 40 }, rewindSteps: [0, 10], levels: [1], alphas: 3, trainEvalSubset: 200 };
+    const { root, run } = await walkAndCompare("lmc/sparsity-sweep", config, ["parents", "reference", "imp-levels", "subnetworks", "copies", "paths", "summarise"]);
+    const cells = (run.data as { cells: { kind: string; k: number; paths: unknown[]; pruningDistance: number | null }[] }).cells;
+    // IMP and random pruning at both k with a pair of copies each, random reinitialisation once.
+    expect(cells.map((c) => `${c.kind} ${c.k} ${c.paths.length} ${c.pruningDistance === null ? "-" : "d"}`)).toEqual(["imp 0 1 d", "imp 10 1 d", "random-pruning 0 1 d", "random-pruning 10 1 d", "random-reinit 0 0 -"]);
+
+    const before = trainedRuns(root);
+    config.levels = [1, 2];
+    const again = walkthrough("stabilizing/late-rewinding", "quick", config);
+    for (const s of again.steps) await again.step(s);
+    const after = trainedRuns(root);
+    for (const [r, mtime] of before) expect(after.get(r), `run ${r} was retrained`).toBe(mtime);
+    // Level 2: IMP and random pruning at each k (4) with two copies each (8), and one random reinitialisation.
+    expect(after.size).toBe(before.size + 13);
+    expect(again.report().findings.length).toBeGreaterThan(0);
+  }, 600_000);
+
+  it("walks through the unstable dense analysis: the dense steps for the standard setting and each variant", async () => {
+    const quick = figureConfig<UnstableDenseConfig>("unstable/dense-instability", "quick");
+    const standard = { ...small(quick.standard), ks: [0, 20] };
+    standard.train = { ...standard.train, lrDropSteps: [30] };
+    const config: UnstableDenseConfig = { ...quick, standard, variants: quick.variants.map((v) => ({ ...v, train: { ...v.train, steps: 40, lrDropSteps: [], warmupSteps: v.train.warmupSteps ? 10 : 0 } })) };
+    const { run } = await walkAndCompare("unstable/dense-instability", config, ["parents", "copies", "paths", "summarise"]);
+    const data = run.data as { standard: { summary: { k: number }[] }; variants: { summary: { k: number }[] }[] };
+    expect(data.standard.summary.map((s) => s.k)).toEqual([0, 20]);
+    expect(data.variants.map((v) => v.summary.map((s) => s.k))).toEqual([[0], [0]]);
+  }, 300_000);
+
+  it("walks through the batch-size grid: every batch size in each step", async () => {
+    const quick = figureConfig<BatchGridConfig>("maene/tickets-vs-batch", "quick");
+    const config: BatchGridConfig = { ...quick, data: { dataset: "mnist", trainSubset: 600 }, train: { ...quick.train, steps: 40, lrDropSteps: [30] }, batchSizes: [128, 256], alphas: 3, trainEvalSubset: 200 };
+    const { run } = await walkAndCompare("maene/successive-rounds", config, ["dense", "imp-rounds", "subnetworks", "copies", "paths", "summarise"]);
+    const batches = (run.data as { batches: { batchSize: number; steps: number; rounds: unknown[]; instability: { barriers: number[] }[] }[] }).batches;
+    expect(batches.map((b) => [b.batchSize, b.steps, b.rounds.length, b.instability.map((i) => i.barriers.length)])).toEqual([[128, 40, 2, [1]], [256, 20, 2, [1]]]);
+  }, 300_000);
 });
+

@@ -1,7 +1,10 @@
-import { SparseSetup, denseReplicate, measure, subnetwork } from "./subnetworks";
+import { FigureStep, computeBySteps } from "./figure";
+import { SparseSetup, copyPairs, denseReplicate, pairPaths, subnetwork, trainCopies } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
+import { Task, TaskResult } from "../parallel/tasks";
+import { PathResult } from "../lmc/path";
 import { ensureMask } from "../materialise/mask";
-import { loadWeights } from "../store/runs";
+import { RunSummary, loadWeights } from "../store/runs";
 import { TrainHparams } from "../train/hparams";
 import { evenAlphas } from "../lmc/barrier";
 import { angularDistance } from "../lmc/distance";
@@ -67,39 +70,113 @@ function validate(c: BatchGridConfig): void {
   for (const l of [...c.levels, ...c.instabilityLevels]) if (!Number.isInteger(l) || l < 1 || l > c.maxLevel) throw new UserError(`level ${l} must be an integer in 1..${c.maxLevel} (maxLevel).`);
 }
 
-async function atBatch(c: BatchGridConfig, batchSize: number): Promise<BatchResult> {
+/** Every run and path one batch size needs, from the config alone (cheap, and the same in every step). */
+function planBatch(c: BatchGridConfig, batchSize: number) {
   const setup: SparseSetup = { ...c, train: atBatchSize(c.train, batchSize) };
-  const reference = await runTasks(c.initSeeds.flatMap((s) => c.referenceDataSeeds.map((d) => ({ kind: "run" as const, config: denseReplicate(setup, s, d), checkpoints: d === 0 ? [0] : [], label: "dense" }))));
-  await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: subnetwork(setup, "imp", s, 0, c.maxLevel), label: "IMP chain" })));
+  const imp = (initSeed: number, level: number) => subnetwork(setup, "imp", initSeed, 0, level);
   const cells = c.levels.flatMap((level) => c.initSeeds.map((initSeed) => ({ level, initSeed })));
-  const imp = await runTasks(cells.map((x) => ({ kind: "run" as const, config: subnetwork(setup, "imp", x.initSeed, 0, x.level) })));
-  const reinit = await runTasks(cells.map((x) => ({ kind: "run" as const, config: subnetwork(setup, "random-reinit", x.initSeed, 0, x.level), label: "random reinit" })));
   const unstable = c.instabilityLevels.flatMap((level) => c.initSeeds.map((initSeed) => ({ level, initSeed })));
-  const measured = await measure(setup, unstable.map((x) => subnetwork(setup, "imp", x.initSeed, 0, x.level)));
   const steps = Array.from({ length: c.maxLevel }, (_, level) => level).flatMap((level) => c.initSeeds.map((initSeed) => ({ level, initSeed })));
-  const ends = steps.map((x) => [subnetwork(setup, "imp", x.initSeed, 0, x.level), subnetwork(setup, "imp", x.initSeed, 0, x.level + 1)] as const);
-  const alphas = evenAlphas(c.alphas);
-  const paths = await runTasks(ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
-  const rounds: RoundPair[] = [];
-  for (const [i, [a, b]] of ends.entries()) {
-    const mask = await ensureMask(b.mask!);
-    rounds.push({ ...steps[i], barrier: paths[i].test.meanBarrier, angular: angularDistance(loadWeights(a, a.train.steps), loadWeights(b, b.train.steps), Object.keys(mask), mask) });
-  }
   return {
     batchSize,
-    steps: setup.train.steps,
-    denseErrors: reference.map((r) => r.test.error),
-    levels: cells.map((x, i) => ({ ...x, density: nominalDensity(c.fraction, x.level), impError: imp[i].test.error, reinitError: reinit[i].test.error })),
-    instability: unstable.map((x, i) => ({ ...x, barriers: measured[i].paths.map((p) => p.test.meanBarrier) })),
-    rounds,
+    setup,
+    reference: c.initSeeds.flatMap((s) => c.referenceDataSeeds.map((d) => ({ config: denseReplicate(setup, s, d), dataSeed: d }))),
+    chains: c.initSeeds.map((s) => imp(s, c.maxLevel)),
+    cells,
+    unstable,
+    pairs: copyPairs(setup, unstable.map((x) => imp(x.initSeed, x.level))),
+    steps,
+    ends: steps.map((x) => [imp(x.initSeed, x.level), imp(x.initSeed, x.level + 1)] as const),
   };
 }
 
-export async function runBatchGrid(c: BatchGridConfig): Promise<{ batches: BatchResult[] }> {
-  validate(c);
-  const batches: BatchResult[] = [];
-  for (const b of c.batchSizes) batches.push(await atBatch(c, b));
-  return { batches };
+type BatchPlan = ReturnType<typeof planBatch>;
+const plan = (c: BatchGridConfig) => c.batchSizes.map((b) => planBatch(c, b));
+
+/** One wave of every batch size's tasks over the worker pool, its results split back per batch size. */
+async function perBatch<T extends Task>(plans: BatchPlan[], tasks: (p: BatchPlan) => T[]): Promise<TaskResult<T>[][]> {
+  const lists = plans.map(tasks);
+  const results = await runTasks(lists.flat());
+  let at = 0;
+  return lists.map((l) => results.slice(at, (at += l.length)));
 }
+
+type Summaries = RunSummary[][];
+
+/** The grid in steps (the notebooks' cells; `runBatchGrid` runs them in one go), every batch size in each. */
+export const BATCH_GRID_STEPS: FigureStep<BatchGridConfig>[] = [
+  {
+    id: "dense",
+    doc: "At every batch size (the same epochs, the rate held: steps and drops scale with 1 / batch), train the dense networks from W0: one per initialisation and data order, behind that batch size's matching threshold; data order 0 is IMP's dense network.",
+    run: async (c, state) => {
+      validate(c);
+      state.reference = await perBatch(plan(c), (p) => p.reference.map((r) => ({ kind: "run" as const, config: r.config, checkpoints: r.dataSeed === 0 ? [0] : [], label: "dense" })));
+    },
+  },
+  {
+    id: "imp-rounds",
+    doc: "Run IMP reset to initialisation (k = 0) for every round up to the last, one chain per initialisation and batch size: each round prunes the given fraction of the weights the previous one kept, by the magnitude of its trained weights, resets the survivors to W0 and trains to the end.",
+    run: async (c) => {
+      await perBatch(plan(c), (p) => p.chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+    },
+  },
+  {
+    id: "subnetworks",
+    doc: "At each reported round, the IMP subnetwork's test error (trained in the chain) and a random reinitialisation's: IMP's mask with fresh weights, trained from step 0.",
+    run: async (c, state) => {
+      const plans = plan(c);
+      state.imp = await perBatch(plans, (p) => p.cells.map((x) => ({ kind: "run" as const, config: subnetwork(p.setup, "imp", x.initSeed, 0, x.level) })));
+      state.reinit = await perBatch(plans, (p) => p.cells.map((x) => ({ kind: "run" as const, config: subnetwork(p.setup, "random-reinit", x.initSeed, 0, x.level), label: "random reinit" })));
+    },
+  },
+  {
+    id: "copies",
+    doc: "At the rounds chosen for the instability analysis, train pairs of copies of each IMP subnetwork from m * W0 with different data orders (2p+1 and 2p+2).",
+    run: async (c) => {
+      await trainCopies(plan(c).flatMap((p) => p.pairs));
+    },
+  },
+  {
+    id: "paths",
+    doc: "Evaluate the error along the linear path between the two copies of every pair, and between the solutions of every two successive rounds (round L and L + 1, under round L + 1's mask; round 0 is the dense network).",
+    run: async (c, state) => {
+      const plans = plan(c);
+      const instability = [];
+      for (const p of plans) instability.push(await pairPaths(p.setup, p.pairs));
+      state.instability = instability;
+      const alphas = evenAlphas(c.alphas);
+      state.rounds = await perBatch(plans, (p) => p.ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
+    },
+  },
+  {
+    id: "summarise",
+    doc: "Per batch size: the dense, IMP and reinitialised test errors; each pair's instability (the largest error on its path minus the mean of its endpoints'); for every two successive rounds, the barrier between them and the angular distance 2 * angle / pi between their solutions over round L + 1's weights.",
+    run: async (c, state) => {
+      const batches: BatchResult[] = [];
+      for (const [b, p] of plan(c).entries()) {
+        const imp = (state.imp as Summaries)[b];
+        const reinit = (state.reinit as Summaries)[b];
+        const paths = (state.instability as PathResult[][])[b];
+        const roundPaths = (state.rounds as PathResult[][])[b];
+        const rounds: RoundPair[] = [];
+        for (const [i, [a, z]] of p.ends.entries()) {
+          const mask = await ensureMask(z.mask!);
+          rounds.push({ ...p.steps[i], barrier: roundPaths[i].test.meanBarrier, angular: angularDistance(loadWeights(a, a.train.steps), loadWeights(z, z.train.steps), Object.keys(mask), mask) });
+        }
+        batches.push({
+          batchSize: p.batchSize,
+          steps: p.setup.train.steps,
+          denseErrors: (state.reference as Summaries)[b].map((r) => r.test.error),
+          levels: p.cells.map((x, i) => ({ ...x, density: nominalDensity(c.fraction, x.level), impError: imp[i].test.error, reinitError: reinit[i].test.error })),
+          instability: p.unstable.map((x, i) => ({ ...x, barriers: paths.filter((_, j) => p.pairs[j].start === i).map((q) => q.test.meanBarrier) })),
+          rounds,
+        });
+      }
+      state.data = { batches };
+    },
+  },
+];
+
+export const runBatchGrid: (c: BatchGridConfig) => Promise<{ batches: BatchResult[] }> = computeBySteps(BATCH_GRID_STEPS);
 
 export type BatchGridData = Awaited<ReturnType<typeof runBatchGrid>>;

@@ -2,7 +2,7 @@ import { defineFigure, FigureResult } from "./figure";
 import { check } from "./claims";
 import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
 import { BatchGridConfig, BatchGridData, BatchResult, RoundPair } from "./batch-grid";
-import { runBatchGrid } from "./batch-grid";
+import { BATCH_GRID_STEPS, runBatchGrid } from "./batch-grid";
 import { BATCH_GRID, BATCH_GRID_NOTES } from "./batch-presets";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
 import { nominalDensity } from "../prune/imp";
@@ -66,5 +66,6 @@ export const batchRounds = defineFigure<BatchGridConfig, BatchGridData>({
   presetNotes: BATCH_GRID_NOTES,
   presets: BATCH_GRID,
   compute: runBatchGrid,
+  steps: BATCH_GRID_STEPS,
   render,
 });

@@ -1,7 +1,7 @@
 import { defineFigure, FigureResult } from "./figure";
 import { ClaimCheck, STABILITY, check, combine, thresholdCheck } from "./claims";
 import { color, densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
-import { BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "./batch-grid";
+import { BATCH_GRID_STEPS, BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "./batch-grid";
 import { BATCH_GRID, BATCH_GRID_NOTES } from "./batch-presets";
 import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "./subnetworks";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
@@ -154,5 +154,6 @@ export const batchTickets = defineFigure<BatchGridConfig, BatchGridData>({
   presetNotes: BATCH_GRID_NOTES,
   presets: BATCH_GRID,
   compute: runBatchGrid,
+  steps: BATCH_GRID_STEPS,
   render,
 });

@@ -1,10 +1,13 @@
-import { Measured, SparseSetup, SubnetworkKind, denseRun, measure, referenceRuns, subnetwork } from "./subnetworks";
+import { FigureStep, computeBySteps } from "./figure";
+import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, pairPaths, referenceRuns, subnetwork, trainChains, trainCopies } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
 import { ensureMask } from "../materialise/mask";
-import { loadWeights } from "../store/runs";
+import { RunSummary, loadWeights } from "../store/runs";
 import { copies } from "../lmc/instability";
 import { l2Distance } from "../lmc/distance";
 import { nominalDensity } from "../prune/imp";
+import { RunConfig } from "../store/run-config";
+import { PathResult } from "../lmc/path";
 import { UserError } from "../util/errors";
 import { MeanStd, meanStd } from "../util/stats";
 
@@ -43,13 +46,8 @@ function validate(c: RewindGridConfig): void {
   for (const l of c.levels) if (!Number.isInteger(l) || l < 1) throw new UserError(`IMP level ${l} must be a positive integer (level 0 is the dense network).`);
 }
 
-/** What the sparse figures show from a grid; denseErrors are those of the matching reference's runs. */
-export type RewindGridData = Awaited<ReturnType<typeof runRewindGrid>>;
-
-export async function runRewindGrid(c: RewindGridConfig): Promise<{ cells: GridCell[]; denseErrors: number[] }> {
-  validate(c);
-  await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
-  const reference = await runTasks(referenceRuns(c).map((config) => ({ kind: "run" as const, config, label: "dense reference" })));
+/** Every run the grid needs, from its config alone (cheap, and the same in every step). */
+function plan(c: RewindGridConfig) {
   const maxLevel = Math.max(...c.levels);
   const chains = c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => subnetwork(c, "imp", s, k, maxLevel)));
   const kinds = [...new Set([...c.accuracyKinds, ...c.stabilityKinds])];
@@ -63,28 +61,97 @@ export async function runRewindGrid(c: RewindGridConfig): Promise<{ cells: GridC
   );
   const withStability = specs.filter((s) => c.stabilityKinds.includes(s.kind));
   const accuracyOnly = specs.filter((s) => !c.stabilityKinds.includes(s.kind));
-  const measured = await measure(c, withStability.map((s) => s.config), chains);
-  const accuracySummaries = await runTasks(accuracyOnly.map((s) => ({ kind: "run" as const, config: s.config })));
-  const cells: GridCell[] = [];
-  for (const [i, s] of withStability.entries()) {
-    const mask = await ensureMask(s.config.mask!);
-    const names = Object.keys(mask);
-    const final = (config: typeof s.config) => loadWeights(config, config.train.steps);
-    const [a, b] = copies(s.config, [1, 2]);
-    cells.push({
-      ...strip(s),
-      density: nominalDensity(c.fraction, s.level),
-      testError: measured[i].testError,
-      paths: measured[i].paths,
-      pruningDistance: l2Distance(final(s.config), final(denseRun(c, s.initSeed)), names, mask),
-      dataOrderDistance: l2Distance(final(a), final(b), names, mask),
-    });
-  }
-  accuracyOnly.forEach((s, i) => {
-    cells.push({ ...strip(s), density: nominalDensity(c.fraction, s.level), testError: accuracySummaries[i].test.error, paths: [], pruningDistance: null, dataOrderDistance: null });
-  });
-  return { cells, denseErrors: reference.map((d) => d.test.error) };
+  return { chains, withStability, accuracyOnly, pairs: copyPairs(c, withStability.map((s) => s.config)) };
 }
+
+type Summaries = RunSummary[];
+
+/**
+ * The grid in steps (the notebooks' cells; `runRewindGrid` runs them in one go). Each wave of independent
+ * work is spread over the worker pool; IMP chains go first, one task per chain, so that the workers do
+ * not queue behind each other's locks.
+ */
+export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
+  {
+    id: "parents",
+    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at every rewind step k.",
+    run: async (c) => {
+      validate(c);
+      await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
+    },
+  },
+  {
+    id: "reference",
+    doc: "Train the dense runs behind the matching threshold (by default the parents themselves): a subnetwork matches when its mean accuracy is within one std of theirs.",
+    run: async (c, state) => {
+      state.reference = await runTasks(referenceRuns(c).map((config) => ({ kind: "run" as const, config, label: "dense reference" })));
+    },
+  },
+  {
+    id: "imp-levels",
+    doc: "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained subnetwork are cached.",
+    run: async (c) => {
+      await trainChains(plan(c).chains);
+    },
+  },
+  {
+    id: "subnetworks",
+    doc: "Train every subnetwork of the grid with data order 0: IMP at each measured level and k, random pruning with IMP's per-layer densities rewound to the same W_k, and random reinitialisation (IMP's mask, fresh weights; once, as it does not depend on k).",
+    run: async (c, state) => {
+      const { withStability, accuracyOnly } = plan(c);
+      state.stability = await runTasks(withStability.map((s) => ({ kind: "run" as const, config: s.config, label: "subnetwork" })));
+      state.accuracy = await runTasks(accuracyOnly.map((s) => ({ kind: "run" as const, config: s.config })));
+    },
+  },
+  {
+    id: "copies",
+    doc: "For the kinds whose stability is measured, train pairs of copies of every subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2).",
+    run: async (c) => {
+      await trainCopies(plan(c).pairs);
+    },
+  },
+  {
+    id: "paths",
+    doc: "Evaluate the error along the linear path between the two copies of every pair, on the test set and a training subset.",
+    run: async (c, state) => {
+      state.paths = await pairPaths(c, plan(c).pairs);
+    },
+  },
+  {
+    id: "summarise",
+    doc: "Per subnetwork: its test error; its instability (the largest error on each path minus the mean of its endpoints' errors); pruning stability, the L2 distance over the kept weights to the trained dense network; data-order stability, the L2 distance between the two copies of the first pair.",
+    run: async (c, state) => {
+      const { withStability, accuracyOnly, pairs } = plan(c);
+      const stability = state.stability as Summaries;
+      const accuracy = state.accuracy as Summaries;
+      const paths = state.paths as PathResult[];
+      const cells: GridCell[] = [];
+      for (const [i, s] of withStability.entries()) {
+        const mask = await ensureMask(s.config.mask!);
+        const names = Object.keys(mask);
+        const final = (config: RunConfig) => loadWeights(config, config.train.steps);
+        const [a, b] = copies(s.config, [1, 2]);
+        cells.push({
+          ...strip(s),
+          density: nominalDensity(c.fraction, s.level),
+          testError: stability[i].test.error,
+          paths: paths.filter((_, j) => pairs[j].start === i),
+          pruningDistance: l2Distance(final(s.config), final(denseRun(c, s.initSeed)), names, mask),
+          dataOrderDistance: l2Distance(final(a), final(b), names, mask),
+        });
+      }
+      accuracyOnly.forEach((s, i) => {
+        cells.push({ ...strip(s), density: nominalDensity(c.fraction, s.level), testError: accuracy[i].test.error, paths: [], pruningDistance: null, dataOrderDistance: null });
+      });
+      state.data = { cells, denseErrors: (state.reference as Summaries).map((d) => d.test.error) };
+    },
+  },
+];
+
+export const runRewindGrid: (c: RewindGridConfig) => Promise<{ cells: GridCell[]; denseErrors: number[] }> = computeBySteps(REWIND_GRID_STEPS);
+
+/** What the sparse figures show from a grid; denseErrors are those of the matching reference's runs. */
+export type RewindGridData = Awaited<ReturnType<typeof runRewindGrid>>;
 
 const strip = <T extends { config: unknown }>(s: T): Omit<T, "config"> => {
   const { config: _config, ...rest } = s;

@@ -1,7 +1,7 @@
 import { Figure, Preset, defineFigure, FigureResult } from "./figure";
 import { Claim, ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } from "./claims";
 import { errorBars, hline, spreadCaption } from "./plot-helpers";
-import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid } from "./rewind-grid";
+import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { SubnetworkKind } from "./subnetworks";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
 import { KIND_LABELS, MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "./subnetworks";
@@ -195,6 +195,7 @@ export function rewindKFigure(v: RewindKVariant): Figure<RewindGridConfig, Grid>
     presetNotes: v.presetNotes,
     presets: v.presets,
     compute: runRewindGrid,
+    steps: REWIND_GRID_STEPS,
     render: (c, r) => render(v.atInit, c, r),
   });
 }

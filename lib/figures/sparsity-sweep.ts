@@ -1,7 +1,7 @@
 import { defineFigure, FigureResult } from "./figure";
 import { STABILITY, agreeIf, check, combine, thresholdCheck } from "./claims";
 import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
-import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, gridInstability, runRewindGrid } from "./rewind-grid";
+import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
 import { SubnetworkKind, marginText, matchingVerdict } from "./subnetworks";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
@@ -124,5 +124,6 @@ export const sparsitySweep = defineFigure<RewindGridConfig, RewindGridData>({
   presetNotes: REWIND_GRID_NOTES,
   presets: REWIND_GRID,
   compute: runRewindGrid,
+  steps: REWIND_GRID_STEPS,
   render,
 });

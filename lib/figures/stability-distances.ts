@@ -1,7 +1,7 @@
 import { defineFigure, FigureResult } from "./figure";
 import { ClaimCheck, Verdict, check } from "./claims";
 import { densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
-import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, runRewindGrid } from "./rewind-grid";
+import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
 import { KIND_LABELS } from "./subnetworks";
 import { meanPm, meanStd, plural } from "../util/stats";
@@ -101,5 +101,6 @@ export const stabilityDistances = defineFigure<RewindGridConfig, RewindGridData>
   presetNotes: REWIND_GRID_NOTES,
   presets: REWIND_GRID,
   compute: runRewindGrid,
+  steps: REWIND_GRID_STEPS,
   render,
 });

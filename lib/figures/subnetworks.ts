@@ -93,15 +93,32 @@ export interface Measured {
  * task per chain, so that the workers do not queue behind each other's locks.
  */
 export async function measure(c: SparseSetup, starts: RunConfig[], chains: RunConfig[] = []): Promise<Measured[]> {
-  const alphas = evenAlphas(c.alphas);
-  if (chains.length) await runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+  if (chains.length) await trainChains(chains);
   const summaries = await runTasks(starts.map((config) => ({ kind: "run" as const, config, label: "subnetwork" })));
-  const pairs = starts.flatMap((start, i) =>
-    Array.from({ length: c.pairs }, (_, p) => ({ start: i, runs: copies(start, [2 * p + 1, 2 * p + 2]) })),
-  );
-  await runTasks(pairs.flatMap((p) => p.runs.map((config, j) => ({ kind: "run" as const, config, label: `copy ${j + 1}` }))));
-  const paths = await runTasks(pairs.map((p) => ({ kind: "path" as const, a: p.runs[0], b: p.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
+  const pairs = copyPairs(c, starts);
+  await trainCopies(pairs);
+  const paths = await pairPaths(c, pairs);
   return starts.map((_, i) => ({ testError: summaries[i].test.error, paths: paths.filter((_, j) => pairs[j].start === i) }));
+}
+
+/** IMP chains, one task per chain (each level needs the previous one): every level's mask and training. */
+export async function trainChains(chains: RunConfig[]): Promise<void> {
+  await runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+}
+
+/** The pairs of copies of each starting network (data orders 2p+1 and 2p+2); `start` indexes `starts`. */
+export function copyPairs(c: Pick<SparseSetup, "pairs">, starts: RunConfig[]): { start: number; runs: RunConfig[] }[] {
+  return starts.flatMap((start, i) => Array.from({ length: c.pairs }, (_, p) => ({ start: i, runs: copies(start, [2 * p + 1, 2 * p + 2]) })));
+}
+
+export async function trainCopies(pairs: { runs: RunConfig[] }[]): Promise<void> {
+  await runTasks(pairs.flatMap((p) => p.runs.map((config, j) => ({ kind: "run" as const, config, label: `copy ${j + 1}` }))));
+}
+
+/** The linear path between the two copies of each pair. */
+export async function pairPaths(c: Pick<SparseSetup, "alphas" | "trainEvalSubset" | "batchNorm">, pairs: { runs: RunConfig[] }[]): Promise<PathResult[]> {
+  const alphas = evenAlphas(c.alphas);
+  return runTasks(pairs.map((p) => ({ kind: "path" as const, a: p.runs[0], b: p.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
 }
 
 /** Matching: mean accuracy within the tolerance of the dense networks' mean accuracy. */

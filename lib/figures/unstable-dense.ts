@@ -1,6 +1,6 @@
-import { defineFigure, FigureResult } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
 import { ClaimCheck, STABILITY, check, thresholdCheck, thresholdSide } from "./claims";
-import { DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews, runDenseInstability } from "./dense-instability";
+import { DENSE_INSTABILITY_STEPS, DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews } from "./dense-instability";
 import { errorBars, hline } from "./plot-helpers";
 import { unstableDenseInstability } from "./unstable-presets";
 import { TrainHparams } from "../train/hparams";
@@ -39,12 +39,27 @@ export function withVariants(standard: DenseInstabilityConfig, variantPairs = st
   };
 }
 
-export async function runUnstableDense(c: UnstableDenseConfig) {
-  const standard = await runDenseInstability(c.standard);
-  const variants: DenseInstabilityData[] = [];
-  for (const v of c.variants) variants.push(await runDenseInstability({ ...c.standard, train: v.train, ks: [0], pairs: c.variantPairs }));
-  return { standard, variants };
+/** The dense analyses the figure runs: the standard setting at every k, and each variant at k = 0. */
+function settings(c: UnstableDenseConfig): { id: string; config: DenseInstabilityConfig }[] {
+  return [{ id: "standard", config: c.standard }, ...c.variants.map((v) => ({ id: v.id, config: { ...c.standard, train: v.train, ks: [0], pairs: c.variantPairs } }))];
 }
+
+/**
+ * The dense instability analysis's own steps, each run for every setting in turn (each setting keeps its
+ * state apart); once the last one has left every setting's data, the figure's data is theirs together.
+ */
+export const UNSTABLE_DENSE_STEPS: FigureStep<UnstableDenseConfig>[] = DENSE_INSTABILITY_STEPS.map((step) => ({
+  id: step.id,
+  doc: `${step.doc} For the standard setting, then at k = 0 for each variant the config lists (Low, Warmup).`,
+  run: async (c, state) => {
+    const own = (id: string) => (state[id] ??= {}) as Record<string, unknown>;
+    for (const s of settings(c)) await step.run(s.config, own(s.id));
+    const [standard, ...variants] = settings(c).map((s) => own(s.id).data as DenseInstabilityData | undefined);
+    if (standard && variants.every((v) => v)) state.data = { standard, variants };
+  },
+}));
+
+export const runUnstableDense: (c: UnstableDenseConfig) => Promise<{ standard: DenseInstabilityData; variants: DenseInstabilityData[] }> = computeBySteps(UNSTABLE_DENSE_STEPS);
 
 type Data = Awaited<ReturnType<typeof runUnstableDense>>;
 
@@ -182,5 +197,6 @@ export const unstableDense = defineFigure<UnstableDenseConfig, Data>({
     paper: withVariants({ ...unstableDenseInstability, pairs: 3, trainEvalSubset: null }),
   },
   compute: runUnstableDense,
+  steps: UNSTABLE_DENSE_STEPS,
   render,
 });
