@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { FIGURES, getFigure } from "../lib/figures/registry";
+import { missingCifar } from "./support/cifar";
 import { FigureRun, renderFigure, runFigure } from "../lib/figures/run-figure";
 import { freshResults } from "./support/env";
 import { meanPm, pmOf } from "../lib/util/stats";
@@ -27,7 +28,10 @@ describe("every figure checks each claim of its paper", () => {
   });
 
   // On its committed cpu data where there is some (re-rendered from a copy), else on a fresh quick run.
-  it.each(FIGURES.map((f) => f.id))("%s: one check per declared claim, stated in the findings and the report", async (id) => {
+  // A figure without committed data whose quick preset needs the JPEG CIFAR-10 is skipped (reported) where it is absent.
+  const runnable = (id: string) => existsSync(join(committed(id), "data.json")) || !missingCifar(getFigure(id).presets.quick);
+  it.skip.each(FIGURES.map((f) => f.id).filter((id) => !runnable(id)))("%s: skipped, CIFAR-10 (JPEG re-encoded) is not in data/", () => {});
+  it.each(FIGURES.map((f) => f.id).filter(runnable))("%s: one check per declared claim, stated in the findings and the report", async (id) => {
     const figure = getFigure(id);
     expect(figure.claims.length).toBeGreaterThan(0);
     expect(new Set(figure.claims.map((c) => c.id)).size).toBe(figure.claims.length);

@@ -156,9 +156,12 @@ function folderListing(root: string): string {
   return `${root}\n${lines.join("\n")}`;
 }
 
+/** Where the image-folder CIFAR-10 is read from: CIFAR10_JPEG, else data/cifar10-jpeg.tar.gz. */
+export const cifar10JpegSource = () => resolve(process.env.CIFAR10_JPEG ?? join(dataDir(), "cifar10-jpeg.tar.gz"));
+
 /** An image-folder CIFAR-10 (CIFAR10_JPEG, else data/cifar10-jpeg.tar.gz), decoded once and cached by the source's content hash. */
 export function loadCifar10Jpeg(): Dataset {
-  const source = resolve(process.env.CIFAR10_JPEG ?? join(dataDir(), "cifar10-jpeg.tar.gz"));
+  const source = cifar10JpegSource();
   if (!existsSync(source)) throw new UserError(`CIFAR-10 (JPEG re-encoded): ${source} not found; set CIFAR10_JPEG to an image folder (train/<class>/*.jpg, test/<class>/*.jpg) or its .tar.gz.`);
   // An archive is named by its bytes, a folder by its files' names, sizes and times: editing either re-decodes it.
   const tag = statSync(source).isDirectory() ? folderListing(source) : createHash("sha256").update(readFileSync(source)).digest("hex");
