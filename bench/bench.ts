@@ -11,7 +11,7 @@
  * and every repetition reports how many threads actually did the work (from /proc), so a label that is not
  * true shows. Repetitions of the cells of a row are interleaved (ours, PyTorch, ours, PyTorch, ...) and
  * repeated until every cell's median is known within about 5 % (or a maximum count). Prints the cells with
- * their spread, the ratios and the targets of issue 12, and writes bench/results/<date>.json.
+ * their spread, the ratios and the speed targets, and writes bench/results/<date>.json.
  *
  *   npm run bench                     the full benchmark
  *   npm run bench -- --quick          a smoke check of the code (tiny sizes, 2 repetitions; not a result)
@@ -372,7 +372,7 @@ main(async () => {
     const x = (v: number | null) => (v === null ? "-" : `${v.toFixed(2)}x`);
     for (const r of ratios) for (const b of r.perBackend) p(`${r.row.padEnd(16)} ${b.backend.padEnd(11)} ${x(b.oneThread).padStart(14)} ${x(b.allCores).padStart(10)} ${x(b.oursAllVsRefOne).padStart(12)}`);
 
-    // Targets (issue 12): best backend per row, against PyTorch on one thread.
+    // Targets: best backend per row, against PyTorch on one thread.
     const targets = results.map(({ row, cells }) => {
       const candidates = backends
         .map((b) => ({ backend: b, r: ratio(cellOf(cells, "ours", row.targetThreads, b), cellOf(cells, "ref", "1")) }))
@@ -381,7 +381,7 @@ main(async () => {
       return { row: row.id, target: row.target, ours: row.targetThreads === "1" ? (row.id === "aggregate" ? `${sizes.aggregateRuns} runs, 1 thread each` : "1 thread") : `all cores (${CORES} workers)`, backend: best?.backend ?? null, ratio: best?.r ?? null, met: best ? best.r >= row.target : null };
     });
     p();
-    p(`targets (issue 12): best backend per row, against PyTorch on one thread${quick ? "  (--quick: sizes too small to judge)" : ""}`);
+    p(`targets: best backend per row, against PyTorch on one thread${quick ? "  (--quick: sizes too small to judge)" : ""}`);
     p(`${"row".padEnd(16)} ${"target".padStart(7)} ${"ours".padEnd(26)} ${"best backend".padEnd(13)} ${"ratio".padStart(7)}  verdict`);
     for (const t of targets) p(`${t.row.padEnd(16)} ${`>=${t.target.toFixed(1)}x`.padStart(7)} ${t.ours.padEnd(26)} ${(t.backend ?? "-").padEnd(13)} ${x(t.ratio).padStart(7)}  ${t.met === null ? "no data" : t.met ? "met" : "MISSED"}`);
     if (!hasResnet) p(`(resnet20-step: no "resnet-20" in lib/models/registry.ts yet; the row appears when it exists)`);

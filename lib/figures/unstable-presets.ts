@@ -5,7 +5,7 @@ import { STABILITY_THRESHOLD } from "../lmc/barrier";
 import type { DenseInstabilityConfig } from "./dense-instability";
 
 /**
- * The search for a CPU-feasible unstable regime (issue 11): settings in which the dense network might be
+ * The search for a CPU-feasible unstable regime: settings in which the dense network might be
  * unstable at initialisation (k = 0) and stable early in training. Every committed LeNet/MNIST/Adam
  * result is stable at k = 0, so the candidates push the early phase to be noisier: SGD with momentum
  * at a high rate and no warm-up (the LMC paper's unstable ResNet-20 and VGG-16 recipe), on MNIST and the
