@@ -77,6 +77,20 @@ export interface FigureSession {
  * `config` outright), the backend and the data set checked once, so a missing or corrupt file is one
  * clear error rather than one per worker.
  */
+/**
+ * The first value of `key` in a figure config, depth first: the model and data of configs that nest a setting
+ * (e.g. `standard`), which decide the backend named in the provenance and the data set checked up front.
+ */
+function firstField<T>(value: unknown, key: string): T | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  if (!Array.isArray(value) && key in value) return (value as Record<string, T>)[key];
+  for (const v of Object.values(value)) {
+    const found = firstField<T>(v, key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export async function startFigure(id: string, preset: string, options: RunFigureOptions & { config?: object } = {}): Promise<FigureSession> {
   const figure = getFigure(id);
   const p = checkPreset(preset);
@@ -85,8 +99,8 @@ export async function startFigure(id: string, preset: string, options: RunFigure
   guardOutput(outDir, git.commit, options.overwrite ?? false);
   const config = options.config ?? { ...(figure.presets[p] as object), ...options.overrides };
   const started = new Date();
-  const backend = await initBackend((config as { model?: string }).model);
-  const dataConfig = (config as { data?: DataConfig }).data;
+  const backend = await initBackend(firstField<string>(config, "model"));
+  const dataConfig = firstField<DataConfig>(config, "data");
   if (dataConfig) loadDataset(dataConfig);
   return { figure, preset: p, outDir, config, started, git, backend };
 }
