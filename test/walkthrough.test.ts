@@ -7,6 +7,15 @@ import { DenseInstabilityConfig } from "../lib/figures/dense-instability";
 import { RewindGridConfig, REWIND_GRID_STEPS } from "../lib/figures/rewind-grid";
 import { UnstableDenseConfig } from "../lib/figures/unstable-dense";
 import { BatchGridConfig } from "../lib/figures/batch-grid";
+import { SparseAtKConfig } from "../lib/figures/sparse-k0";
+import { SuccessiveLevelsConfig, SUCCESSIVE_LEVELS_STEPS } from "../lib/figures/successive-levels";
+import { PerturbationConfig, PERTURBATION_STEPS } from "../lib/figures/perturbation";
+import { FlatnessConfig } from "../lib/figures/flatness";
+import { RetrainingConfig } from "../lib/figures/retraining";
+import { GreedyThresholdConfig } from "../lib/figures/greedy-threshold";
+import { GreedyBaselinesConfig } from "../lib/figures/greedy-baselines";
+import { GreedyRateConfig } from "../lib/figures/greedy-rate";
+import { greedySetup, spec } from "../lib/figures/greedy-presets";
 import { FIGURES } from "../lib/figures/registry";
 import { freshResults } from "./support/env";
 
@@ -91,5 +100,58 @@ describe("a figure's walkthrough", () => {
     const batches = (run.data as { batches: { batchSize: number; steps: number; rounds: unknown[]; instability: { barriers: number[] }[] }[] }).batches;
     expect(batches.map((b) => [b.batchSize, b.steps, b.rounds.length, b.instability.map((i) => i.barriers.length)])).toEqual([[128, 40, 2, [1]], [256, 20, 2, [1]]]);
   }, 300_000);
-});
+  /** A sparse figure's quick config at test size: 600 MNIST examples, 40 steps, 3 interpolation points. */
+  const tiny = <C extends { data: unknown; train: { steps: number }; alphas: number; trainEvalSubset: number | null }>(c: C): C => ({ ...c, data: { dataset: "mnist", trainSubset: 600 }, train: { ...c.train, steps: 40 }, alphas: 3, trainEvalSubset: 200 });
 
+  it("walks through the sparse subnetworks at k = 0: IMP and both baselines at one density", async () => {
+    const config: SparseAtKConfig = { ...tiny(figureConfig<SparseAtKConfig>("lmc/sparse-k0", "quick")), density: 0.5 };
+    const { run } = await walkAndCompare("lmc/sparse-k0", config, ["dense", "imp-levels", "subnetworks", "copies", "paths", "summarise"]);
+    const data = run.data as { level: number; rows: { kind: string; perInit: { paths: unknown[] }[] }[] };
+    expect(data.level).toBe(1);
+    expect(data.rows.map((r) => [r.kind, r.perInit.map((m) => m.paths.length)])).toEqual([["imp", [1]], ["random-pruning", [1]], ["random-reinit", [1]]]);
+  }, 300_000);
+
+  it("walks through the successive IMP levels, the same steps for the unstable setting", async () => {
+    expect(FIGURES.filter((f) => f.steps === SUCCESSIVE_LEVELS_STEPS).map((f) => f.id)).toEqual(["unmasking/successive-levels", "unstable/successive-levels"]);
+    const config: SuccessiveLevelsConfig = { ...tiny(figureConfig<SuccessiveLevelsConfig>("unmasking/successive-levels", "quick")), rewindSteps: [0, 10], maxLevel: 2 };
+    const { run } = await walkAndCompare("unmasking/successive-levels", config, ["parents", "reference", "imp-levels", "paths", "summarise"]);
+    const pairs = (run.data as { pairs: { k: number; level: number }[] }).pairs;
+    expect(pairs.map((p) => `${p.k} ${p.level}`)).toEqual(["0 0", "0 1", "10 0", "10 1"]);
+  }, 300_000);
+
+  it("walks through the perturbations at the rewind point, the same steps for the unstable setting", async () => {
+    expect(FIGURES.filter((f) => f.steps === PERTURBATION_STEPS).map((f) => f.id)).toEqual(["unmasking/perturbation", "unstable/perturbation"]);
+    const config: PerturbationConfig = { ...tiny(figureConfig<PerturbationConfig>("unmasking/perturbation", "quick")), rewindSteps: [0], unstableSteps: [], levels: [1], scales: [1, 4] };
+    const { run } = await walkAndCompare("unmasking/perturbation", config, ["imp-levels", "pruned-norms", "perturbed", "paths", "summarise"]);
+    const cells = (run.data as { cells: { scale: number; norm: number; prunedNorm: number }[] }).cells;
+    expect(cells.map((x) => x.scale)).toEqual([1, 4]);
+    expect(cells[1].norm).toBeCloseTo(4 * cells[0].prunedNorm);
+  }, 300_000);
+
+  it("walks through the flatness analysis: one IMP chain per prune fraction", async () => {
+    const config: FlatnessConfig = { ...tiny(figureConfig<FlatnessConfig>("unmasking/flatness", "quick")), fractions: [0.5, 0.8], targetDensity: 0.5, hessianSubset: 100, hessianIterations: 5 };
+    const { run } = await walkAndCompare("unmasking/flatness", config, ["dense", "imp-levels", "hessian", "paths", "summarise"]);
+    const cells = (run.data as { cells: { fraction: number; level: number }[] }).cells;
+    expect(cells.map((x) => `${x.fraction} ${x.level}`)).toEqual(["0.5 0", "0.8 0"]);
+  }, 300_000);
+
+  it("walks through IMP vs pruning without retraining", async () => {
+    const config: RetrainingConfig = { ...tiny(figureConfig<RetrainingConfig>("unmasking/retraining", "quick")), maxLevel: 1 };
+    const { run } = await walkAndCompare("unmasking/retraining", config, ["imp-levels", "imp-accuracy", "no-retraining", "magnitudes", "summarise"]);
+    const rows = (run.data as { rows: { level: number }[] }).rows;
+    expect(rows.map((r) => r.level)).toEqual([1]);
+  }, 300_000);
+
+  it("walks through the greedy forward selection figures: pre-training, then selection at the checkpoints", async () => {
+    const setup = greedySetup(256, 4, 100, 500);
+    const threshold: GreedyThresholdConfig = { ...figureConfig<GreedyThresholdConfig>("gfs/pretraining-threshold", "quick"), setup, sizes: [200, 400], spec: spec(4, [1]) };
+    const t = await walkAndCompare("gfs/pretraining-threshold", threshold, ["pretrain", "select"]);
+    const data = t.run.data as { steps: number[]; results: { size: number; checkpoints: unknown[] }[] };
+    expect(data.results.map((r) => [r.size, r.checkpoints.length])).toEqual([[200, data.steps.length], [400, data.steps.length]]);
+    const baselines: GreedyBaselinesConfig = { ...figureConfig<GreedyBaselinesConfig>("gfs/baselines", "quick"), setup, size: 400, spec: spec(4, [1]) };
+    await walkAndCompare("gfs/baselines", baselines, ["pretrain", "select"]);
+    const rate: GreedyRateConfig = { ...figureConfig<GreedyRateConfig>("gfs/size-rate", "quick"), setup, size: 400, step: null, spec: spec(4, [1]), fitFrom: 2 };
+    const r = await walkAndCompare("gfs/size-rate", rate, ["pretrain", "select"]);
+    expect((r.run.data as { step: number }).step).toBe(4);
+  }, 300_000);
+});

@@ -1,4 +1,4 @@
-import { defineFigure, FigureResult, Preset } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
 import { ClaimCheck, check } from "./claims";
 import { color, densityAxis } from "./plot-helpers";
 import { SparseSetup, denseRun, isMatching } from "./subnetworks";
@@ -7,7 +7,9 @@ import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { impLevel, levelForDensity, nominalDensity } from "../prune/imp";
 import { LevelFlatness } from "../analyses/flatness";
-import { meanPm, meanStd, plural } from "../util/stats";
+import { RunSummary } from "../store/runs";
+import { PathResult } from "../lmc/path";
+import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
 import { UserError } from "../util/errors";
 
 /** lambda_max vs the per-level prune fraction (Paul et al. 2023). */
@@ -25,7 +27,7 @@ export interface FlatnessConfig extends Omit<SparseSetup, "fraction"> {
   hessianTol: number;
 }
 
-interface Cell extends LevelFlatness {
+export interface Cell extends LevelFlatness {
   fraction: number;
   initSeed: number;
   level: number;
@@ -34,22 +36,71 @@ interface Cell extends LevelFlatness {
   barrier: number;
 }
 
-export async function runFlatness(c: FlatnessConfig) {
+function validate(c: FlatnessConfig): void {
   for (const f of c.fractions) if (!(f > 0 && f < 1)) throw new UserError(`prune fraction ${f} must be strictly between 0 and 1.`);
+}
+
+/** The IMP chains and the (level, level + 1) pairs a config asks for (configs only: cheap, and the same in every step). */
+function plan(c: FlatnessConfig) {
   const spec = (fraction: number, initSeed: number) => ({ dense: denseRun(c, initSeed), rewindStep: c.rewindStep, fraction, scope: c.scope });
   const levels = (f: number) => levelForDensity(f, c.targetDensity);
-  const dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
-  await runTasks(c.fractions.flatMap((f) => c.initSeeds.map((s) => ({ kind: "run" as const, config: impLevel(spec(f, s), levels(f)), label: `IMP chain ${f}` }))));
+  const chains = c.fractions.flatMap((f) => c.initSeeds.map((s) => ({ fraction: f, config: impLevel(spec(f, s), levels(f)) })));
   const cells = c.fractions.flatMap((fraction) => c.initSeeds.flatMap((initSeed) => Array.from({ length: levels(fraction) }, (_, level) => ({ fraction, initSeed, level }))));
-  const pairOf = (x: (typeof cells)[number]) => [impLevel(spec(x.fraction, x.initSeed), x.level), impLevel(spec(x.fraction, x.initSeed), x.level + 1)] as const;
-  const options = { subset: c.hessianSubset, maxIterations: c.hessianIterations, tol: c.hessianTol, seed: 0, method: "lanczos" as const };
-  const flat = await runTasks(cells.map((x) => ({ kind: "flatness" as const, level: pairOf(x)[0], next: pairOf(x)[1], options })));
-  const alphas = evenAlphas(c.alphas);
-  const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: pairOf(x)[0], b: pairOf(x)[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: pairOf(x)[1].mask } })));
-  const next = await runTasks(cells.map((x) => ({ kind: "run" as const, config: pairOf(x)[1] })));
-  const out: Cell[] = cells.map((x, i) => ({ ...x, ...flat[i], nextDensity: nominalDensity(x.fraction, x.level + 1), nextAccuracy: next[i].test.accuracy, barrier: paths[i].test.meanBarrier }));
-  return { cells: out, denseAccuracy: meanStd(dense.map((d) => d.test.accuracy)) };
+  const ends = cells.map((x) => [impLevel(spec(x.fraction, x.initSeed), x.level), impLevel(spec(x.fraction, x.initSeed), x.level + 1)] as const);
+  return { chains, cells, ends };
 }
+
+/**
+ * The analysis in steps (the notebook's cells; `runFlatness` runs them in one go). Each wave of
+ * independent work is spread over the worker pool; IMP chains go one task per chain.
+ */
+export const FLATNESS_STEPS: FigureStep<FlatnessConfig>[] = [
+  {
+    id: "dense",
+    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at the rewind step k.",
+    run: async (c, state) => {
+      validate(c);
+      state.dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
+    },
+  },
+  {
+    id: "imp-levels",
+    doc: "For every prune fraction and initialisation, run IMP until the target density: each level prunes that fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained network are cached.",
+    run: async (c) => {
+      await runTasks(plan(c).chains.map((x) => ({ kind: "run" as const, config: x.config, label: `IMP chain ${x.fraction}` })));
+    },
+  },
+  {
+    id: "hessian",
+    doc: "At the end of every level L: the top (and bottom) eigenvalue of the training loss's Hessian by Lanczos on a training subset, the norm of the weights pruning to L+1 removes, the rise in loss that λ_max predicts for removing them (½ λ_max ||Δw||²) and the rise measured.",
+    run: async (c, state) => {
+      const options = { subset: c.hessianSubset, maxIterations: c.hessianIterations, tol: c.hessianTol, seed: 0, method: "lanczos" as const };
+      state.flatness = await runTasks(plan(c).ends.map(([level, next]) => ({ kind: "flatness" as const, level, next, options })));
+    },
+  },
+  {
+    id: "paths",
+    doc: "Evaluate the error along the linear path between the trained solutions of levels L and L+1, under level L+1's mask.",
+    run: async (c, state) => {
+      const alphas = evenAlphas(c.alphas);
+      state.paths = await runTasks(plan(c).ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
+    },
+  },
+  {
+    id: "summarise",
+    doc: "Per level: λ_max and the predicted and measured rises, the density and test accuracy of level L+1, and the test error barrier between L and L+1; with the dense networks' mean accuracy.",
+    run: async (c, state) => {
+      const { cells, ends } = plan(c);
+      const flat = state.flatness as LevelFlatness[];
+      const paths = state.paths as PathResult[];
+      const next = await runTasks(ends.map(([, b]) => ({ kind: "run" as const, config: b })));
+      const out: Cell[] = cells.map((x, i) => ({ ...x, ...flat[i], nextDensity: nominalDensity(x.fraction, x.level + 1), nextAccuracy: next[i].test.accuracy, barrier: paths[i].test.meanBarrier }));
+      state.data = { cells: out, denseAccuracy: meanStd((state.dense as RunSummary[]).map((d) => d.test.accuracy)) };
+    },
+  },
+];
+
+export const runFlatness: (c: FlatnessConfig) => Promise<{ cells: Cell[]; denseAccuracy: MeanStd }> = computeBySteps(FLATNESS_STEPS);
 
 /** Data computed before Lanczos (power iteration: the eigenvalue of largest magnitude) has no residuals. */
 const byPowerIteration = (r: { cells: Cell[] }) => r.cells.some((x) => x.residual === undefined);
@@ -215,5 +266,6 @@ export const flatness = defineFigure({
   presetNotes: { ...UNMASKING_NOTES, cpu: `${UNMASKING_NOTES.cpu} Prune fractions 20, 40, 60, 80 % per level to 3.6 % density; λ_max on 2,000 training examples by Lanczos, at most 50 iterations, converged when the residual is at most 1 % of λ_max.` },
   presets,
   compute: runFlatness,
+  steps: FLATNESS_STEPS,
   render,
 });

@@ -1,7 +1,8 @@
-import { defineFigure, FigureResult } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
 import { check, Verdict } from "./claims";
 import { color } from "./plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../greedy/experiment";
+import { RunSummary } from "../store/runs";
 import { geometricSteps } from "../greedy/checkpoints";
 import { at, greedySetup, randomAt, SETUP_METHOD, spec, stepAxis, stepX } from "./greedy-presets";
 import { meanPm } from "../util/stats";
@@ -20,17 +21,32 @@ export interface GreedyBaselinesData {
   checkpoints: CheckpointMeasurement[];
 }
 
-async function compute(c: GreedyBaselinesConfig): Promise<GreedyBaselinesData> {
-  const steps = geometricSteps(c.setup.train.steps);
-  const [run] = await pretrain(c.setup, [c.size], steps);
-  const checkpoints: CheckpointMeasurement[] = [];
-  for (const step of steps) {
-    const m = await measureCheckpoint(c.setup, pretrainRun(c.setup, c.size), step, c.spec);
-    console.error(`[gfs] step ${step}: GFS ${m.gfs.losses[m.gfs.losses.length - 1].toFixed(4)}, magnitude ${at(m.magnitude, c.spec.size).trainLoss.toFixed(4)}`);
-    checkpoints.push(m);
-  }
-  return { steps, denseTestAccuracy: run.test.accuracy, checkpoints };
-}
+/** The figure in steps (the notebook's cells; `compute` runs them in one go). */
+export const GREEDY_BASELINES_STEPS: FigureStep<GreedyBaselinesConfig>[] = [
+  {
+    id: "pretrain",
+    doc: "Pre-train the mean-field network by SGD on the first `size` training examples, saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
+    run: async (c, state) => {
+      [state.run] = await pretrain(c.setup, [c.size], geometricSteps(c.setup.train.steps));
+    },
+  },
+  {
+    id: "select",
+    doc: "At every checkpoint: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples and on the test set (cached per checkpoint).",
+    run: async (c, state) => {
+      const steps = geometricSteps(c.setup.train.steps);
+      const checkpoints: CheckpointMeasurement[] = [];
+      for (const step of steps) {
+        const m = await measureCheckpoint(c.setup, pretrainRun(c.setup, c.size), step, c.spec);
+        console.error(`[gfs] step ${step}: GFS ${m.gfs.losses[m.gfs.losses.length - 1].toFixed(4)}, magnitude ${at(m.magnitude, c.spec.size).trainLoss.toFixed(4)}`);
+        checkpoints.push(m);
+      }
+      state.data = { steps, denseTestAccuracy: (state.run as RunSummary).test.accuracy, checkpoints };
+    },
+  },
+];
+
+const compute: (c: GreedyBaselinesConfig) => Promise<GreedyBaselinesData> = computeBySteps(GREEDY_BASELINES_STEPS);
 
 function render(c: GreedyBaselinesConfig, d: GreedyBaselinesData): FigureResult {
   const n = c.spec.size;
@@ -122,5 +138,6 @@ export const greedyBaselines = defineFigure<GreedyBaselinesConfig, GreedyBaselin
     paper: { setup: greedySetup(10000, 16384, 5000, null), size: 60000, spec: spec(256) },
   },
   compute,
+  steps: GREEDY_BASELINES_STEPS,
   render,
 });

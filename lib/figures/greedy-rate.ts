@@ -1,7 +1,8 @@
-import { defineFigure, FigureResult } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
 import { check } from "./claims";
 import { color } from "./plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../greedy/experiment";
+import { RunSummary } from "../store/runs";
 import { geometricSteps } from "../greedy/checkpoints";
 import { at, greedySetup, linearFit, randomAt, SETUP_METHOD, spec } from "./greedy-presets";
 import { UserError } from "../util/errors";
@@ -22,14 +23,35 @@ export interface GreedyRateData {
   measurement: CheckpointMeasurement;
 }
 
-async function compute(c: GreedyRateConfig): Promise<GreedyRateData> {
+/** The checkpoint measured (the end of pre-training unless the config names one). */
+function checkpointOf(c: GreedyRateConfig): number {
   const step = c.step ?? c.setup.train.steps;
   const steps = geometricSteps(c.setup.train.steps);
   if (!steps.includes(step)) throw new UserError(`step ${step} is not a pre-training checkpoint; choose one of: ${steps.join(", ")}.`);
-  await pretrain(c.setup, [c.size], steps);
-  const measurement = await measureCheckpoint(c.setup, pretrainRun(c.setup, c.size), step, c.spec);
-  return { step, measurement };
+  return step;
 }
+
+/** The figure in steps (the notebook's cells; `compute` runs them in one go). */
+export const GREEDY_RATE_STEPS: FigureStep<GreedyRateConfig>[] = [
+  {
+    id: "pretrain",
+    doc: "Pre-train the mean-field network by SGD on the first `size` training examples, saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
+    run: async (c) => {
+      checkpointOf(c);
+      await pretrain(c.setup, [c.size], geometricSteps(c.setup.train.steps));
+    },
+  },
+  {
+    id: "select",
+    doc: "At the chosen checkpoint: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples and on the test set (cached).",
+    run: async (c, state) => {
+      const step = checkpointOf(c);
+      state.data = { step, measurement: await measureCheckpoint(c.setup, pretrainRun(c.setup, c.size), step, c.spec) };
+    },
+  },
+];
+
+const compute: (c: GreedyRateConfig) => Promise<GreedyRateData> = computeBySteps(GREEDY_RATE_STEPS);
 
 /** Log-log slope of (loss - reference) vs n over the points with n >= from and a positive gap. */
 function gapSlope(ns: number[], losses: number[], reference: number, from: number) {
@@ -135,5 +157,6 @@ export const greedyRate = defineFigure<GreedyRateConfig, GreedyRateData>({
     paper: { setup: greedySetup(10000, 16384, 5000, null), size: 60000, step: null, spec: spec(2048), fitFrom: 8 },
   },
   compute,
+  steps: GREEDY_RATE_STEPS,
   render,
 });

@@ -1,7 +1,8 @@
-import { defineFigure, FigureResult } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
 import { check, combine, Verdict } from "./claims";
 import { color, hline } from "./plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../greedy/experiment";
+import { RunSummary } from "../store/runs";
 import { geometricSteps } from "../greedy/checkpoints";
 import { at, greedySetup, linearFit, SETUP_METHOD, spec, stepAxis, stepX } from "./greedy-presets";
 import { UserError } from "../util/errors";
@@ -34,22 +35,38 @@ export function validateThresholdConfig(c: GreedyThresholdConfig): void {
   if (!(c.goodLoss > 0)) throw new UserError(`goodLoss = ${c.goodLoss} must be positive.`);
 }
 
-async function compute(c: GreedyThresholdConfig): Promise<GreedyThresholdData> {
-  validateThresholdConfig(c);
-  const steps = geometricSteps(c.setup.train.steps);
-  const runs = await pretrain(c.setup, c.sizes, steps);
-  const results: SizeResult[] = [];
-  for (const [i, size] of c.sizes.entries()) {
-    const checkpoints: CheckpointMeasurement[] = [];
-    for (const step of steps) {
-      const m = await measureCheckpoint(c.setup, pretrainRun(c.setup, size), step, c.spec);
-      console.error(`[gfs] ${size} examples, step ${step}: GFS n=${c.spec.size} train loss ${m.gfs.losses[m.gfs.losses.length - 1].toFixed(4)} (${m.gfs.secondsPerStep.toFixed(3)} s/greedy step)`);
-      checkpoints.push(m);
-    }
-    results.push({ size, denseTestAccuracy: runs[i].test.accuracy, checkpoints });
-  }
-  return { steps, results };
-}
+/** The figure in steps (the notebook's cells; `compute` runs them in one go). */
+export const GREEDY_THRESHOLD_STEPS: FigureStep<GreedyThresholdConfig>[] = [
+  {
+    id: "pretrain",
+    doc: "Pre-train one mean-field network per training-set size by SGD on the first that many training examples (the same initialisation and data order), saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
+    run: async (c, state) => {
+      validateThresholdConfig(c);
+      state.runs = await pretrain(c.setup, c.sizes, geometricSteps(c.setup.train.steps));
+    },
+  },
+  {
+    id: "select",
+    doc: "At every checkpoint of every size: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples and on the test set (cached per checkpoint).",
+    run: async (c, state) => {
+      const steps = geometricSteps(c.setup.train.steps);
+      const runs = state.runs as RunSummary[];
+      const results: SizeResult[] = [];
+      for (const [i, size] of c.sizes.entries()) {
+        const checkpoints: CheckpointMeasurement[] = [];
+        for (const step of steps) {
+          const m = await measureCheckpoint(c.setup, pretrainRun(c.setup, size), step, c.spec);
+          console.error(`[gfs] ${size} examples, step ${step}: GFS n=${c.spec.size} train loss ${m.gfs.losses[m.gfs.losses.length - 1].toFixed(4)} (${m.gfs.secondsPerStep.toFixed(3)} s/greedy step)`);
+          checkpoints.push(m);
+        }
+        results.push({ size, denseTestAccuracy: runs[i].test.accuracy, checkpoints });
+      }
+      state.data = { steps, results };
+    },
+  },
+];
+
+const compute: (c: GreedyThresholdConfig) => Promise<GreedyThresholdData> = computeBySteps(GREEDY_THRESHOLD_STEPS);
 
 /**
  * The pre-training iteration beyond which the loss stays at most `level`: the first checkpoint from which
@@ -212,5 +229,6 @@ export const greedyThreshold = defineFigure<GreedyThresholdConfig, GreedyThresho
     paper: { setup: greedySetup(10000, 16384, 5000, null), sizes: cpuSizes, spec: spec(256), goodLoss: 0.5, levels: [1.0, 0.5, 0.3, 0.2, 0.1] },
   },
   compute,
+  steps: GREEDY_THRESHOLD_STEPS,
   render,
 });

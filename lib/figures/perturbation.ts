@@ -1,4 +1,4 @@
-import { Figure, defineFigure, FigureResult, Preset } from "./figure";
+import { Figure, FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
 import { STABILITY, combine, thresholdCheck } from "./claims";
 import { color, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, subnetwork } from "./subnetworks";
@@ -6,7 +6,8 @@ import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { ensureMask } from "../materialise/mask";
-import { loadWeights } from "../store/runs";
+import { RunSummary, loadWeights } from "../store/runs";
+import { PathResult } from "../lmc/path";
 import { RunConfig } from "../store/run-config";
 import { l2Norm } from "../lmc/distance";
 import { HostParams } from "../models/params";
@@ -47,29 +48,93 @@ export async function prunedNorm(level: RunConfig, next: RunConfig): Promise<num
   return l2Norm(loadWeights(level, level.train.steps), Object.keys(removed), removed);
 }
 
-export async function runPerturbation(c: PerturbationConfig) {
+function validate(c: PerturbationConfig): void {
   for (const l of c.levels) if (!Number.isInteger(l) || l < 1) throw new UserError(`level ${l} must be an integer >= 1 (a pruned level).`);
   for (const s of c.scales) if (!(s > 0)) throw new UserError(`noise scale ${s} must be positive.`);
   for (const k of c.unstableSteps) if (!c.rewindSteps.includes(k)) throw new UserError(`unstable step ${k} is not one of the rewind steps (${c.rewindSteps.join(", ")}).`);
-  const maxLevel = Math.max(...c.levels) + 1;
-  await runTasks(c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => ({ kind: "run" as const, config: subnetwork(c, "imp", s, k, maxLevel), label: "IMP chain" }))));
-  const cells: { k: number; initSeed: number; level: number; scale: number; reference: number; base: RunConfig; perturbed: RunConfig }[] = [];
-  for (const k of c.rewindSteps) {
-    for (const initSeed of c.initSeeds) {
-      for (const level of c.levels) {
-        const base = subnetwork(c, "imp", initSeed, k, level);
-        const reference = await prunedNorm(base, subnetwork(c, "imp", initSeed, k, level + 1));
-        for (const [j, scale] of c.scales.entries()) cells.push({ k, initSeed, level, scale, reference, base, perturbed: { ...base, perturbation: { seed: 100 + j, norm: scale * reference } } });
-      }
-    }
-  }
-  const summaries = await runTasks(cells.map((x) => ({ kind: "run" as const, config: x.perturbed, label: `k = ${x.k}, level ${x.level}, noise x${x.scale}` })));
-  const alphas = evenAlphas(c.alphas);
-  const paths = await runTasks(cells.map((x) => ({ kind: "path" as const, a: x.perturbed, b: x.base, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
-  return {
-    cells: cells.map((x, i) => ({ k: x.k, initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
-  };
 }
+
+/** The IMP chains and the rewind points perturbed (configs only: cheap, and the same in every step). */
+function plan(c: PerturbationConfig) {
+  const maxLevel = Math.max(...c.levels) + 1;
+  const chains = c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => subnetwork(c, "imp", s, k, maxLevel)));
+  const points = c.rewindSteps.flatMap((k) =>
+    c.initSeeds.flatMap((initSeed) => c.levels.map((level) => ({ k, initSeed, level, base: subnetwork(c, "imp", initSeed, k, level), next: subnetwork(c, "imp", initSeed, k, level + 1) }))),
+  );
+  return { chains, points };
+}
+
+/** Every perturbed run: each rewind point at each noise scale, the noise scaled to that point's pruned norm (`norms[i]` is points[i]'s). */
+function perturbedCells(c: PerturbationConfig, norms: number[]) {
+  return plan(c).points.flatMap(({ k, initSeed, level, base }, i) =>
+    c.scales.map((scale, j) => ({ k, initSeed, level, scale, reference: norms[i], base, perturbed: { ...base, perturbation: { seed: 100 + j, norm: scale * norms[i] } } as RunConfig })),
+  );
+}
+
+/**
+ * The analysis in steps (the notebook's cells; `runPerturbation` runs them in one go). Each wave of
+ * independent work is spread over the worker pool; IMP chains go one task per chain.
+ */
+export const PERTURBATION_STEPS: FigureStep<PerturbationConfig>[] = [
+  {
+    id: "imp-levels",
+    doc: "For every initialisation and rewind step k, run IMP one level past the deepest perturbed level (training the dense network first): each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained network are cached.",
+    run: async (c) => {
+      validate(c);
+      await runTasks(plan(c).chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+    },
+  },
+  {
+    id: "pruned-norms",
+    doc: "For every perturbed level L at every k and initialisation: the L2 norm, in level L's trained weights, of the weights that pruning to level L+1 removes. The noise is scaled to multiples of it.",
+    run: async (c, state) => {
+      const norms: number[] = [];
+      for (const p of plan(c).points) norms.push(await prunedNorm(p.base, p.next));
+      state.norms = norms;
+    },
+  },
+  {
+    id: "perturbed",
+    doc: "Add Gaussian noise of each scale's norm to the unpruned weights of the starting point m * W_k (seed 100 + the scale's index), and train it to the end under the mask with data order 0.",
+    run: async (c, state) => {
+      const cells = perturbedCells(c, state.norms as number[]);
+      state.perturbed = await runTasks(cells.map((x) => ({ kind: "run" as const, config: x.perturbed, label: `k = ${x.k}, level ${x.level}, noise x${x.scale}` })));
+    },
+  },
+  {
+    id: "paths",
+    doc: "Evaluate the error along the linear path between every perturbed solution and the unperturbed one, on the test set and a training subset.",
+    run: async (c, state) => {
+      const alphas = evenAlphas(c.alphas);
+      state.paths = await runTasks(perturbedCells(c, state.norms as number[]).map((x) => ({ kind: "path" as const, a: x.perturbed, b: x.base, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
+    },
+  },
+  {
+    id: "summarise",
+    doc: "Per perturbed run: the noise's norm, the pruned norm it was scaled to, its test error, and the error barrier (test and train) between it and the unperturbed solution.",
+    run: async (c, state) => {
+      const summaries = state.perturbed as RunSummary[];
+      const paths = state.paths as PathResult[];
+      state.data = {
+        cells: perturbedCells(c, state.norms as number[]).map((x, i) => ({ k: x.k, initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
+      };
+    },
+  },
+];
+
+export interface PerturbationCell {
+  k: number;
+  initSeed: number;
+  level: number;
+  scale: number;
+  norm: number;
+  prunedNorm: number;
+  testError: number;
+  barrier: number;
+  trainBarrier: number;
+}
+
+export const runPerturbation: (c: PerturbationConfig) => Promise<{ cells: PerturbationCell[] }> = computeBySteps(PERTURBATION_STEPS);
 
 type PerturbationData = Awaited<ReturnType<typeof runPerturbation>>;
 
@@ -162,6 +227,7 @@ export function perturbationFigure(v: PerturbationVariant): Figure<PerturbationC
     presetNotes: v.presetNotes,
     presets: v.presets,
     compute: runPerturbation,
+    steps: PERTURBATION_STEPS,
     render,
   });
 }

@@ -1,4 +1,4 @@
-import { defineFigure, FigureResult, Preset } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
 import { check, combine, matchingThreshold, thresholdCheck } from "./claims";
 import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
 import { SparseSetup, denseRun } from "./subnetworks";
@@ -9,13 +9,13 @@ import { magnitudePrune } from "../prune/magnitude";
 import { Mask, applyMask, denseMask, prunableNames } from "../prune/mask";
 import { ensureMask, maskOf } from "../materialise/mask";
 import { cachedJson } from "../store/cached";
-import { loadWeights } from "../store/runs";
+import { RunSummary, loadWeights } from "../store/runs";
 import { modelFor } from "../materialise/run";
 import { runHash } from "../store/run-config";
 import { deviceData } from "../data/device";
 import { toDevice, disposeParams, HostParams } from "../models/params";
 import { evaluate } from "../train/evaluate";
-import { meanPm, meanStd, plural } from "../util/stats";
+import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
 
 /** IMP vs pruning repeatedly without retraining, and the magnitudes of the weights each level prunes. */
 export interface RetrainingConfig extends SparseSetup {
@@ -54,52 +54,112 @@ const overlap = (a: Mask, b: Mask) => {
   return both / total;
 };
 
-export async function runRetraining(c: RetrainingConfig) {
-  const spec = (initSeed: number) => ({ dense: denseRun(c, initSeed), rewindStep: c.rewindStep, fraction: c.fraction, scope: c.scope });
-  await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: impLevel(spec(s), c.maxLevel + 1), label: "IMP chain" })));
-  const levels = Array.from({ length: c.maxLevel }, (_, l) => l + 1);
-  const imp = await runTasks(c.initSeeds.flatMap((s) => levels.map((l) => ({ kind: "run" as const, config: impLevel(spec(s), l) }))));
-  const rows = [];
-  for (const [i, initSeed] of c.initSeeds.entries()) {
-    const dense = denseRun(c, initSeed);
-    const model = modelFor(dense);
-    const data = deviceData(dense.data);
-    const final = loadWeights(dense, dense.train.steps);
-    // Without retraining the weights never change, so each level prunes the dense solution further.
-    const noRetrain = await cachedJson("no-retraining", { dense: runHash(dense), fraction: c.fraction, scope: c.scope, levels: c.maxLevel }, async () => {
-      let mask = denseMask(model, prunableNames(model));
-      const accuracies: number[] = [];
-      for (const _ of levels) {
-        mask = magnitudePrune(final, mask, c.fraction, c.scope);
-        const p = toDevice(applyMask(final, mask));
-        accuracies.push((await evaluate(model, p, data.test)).accuracy);
-        disposeParams(p);
-      }
-      return accuracies;
-    });
-    for (const [j, level] of levels.entries()) {
-      const config = impLevel(spec(initSeed), level);
-      const current = await maskOf(config);
-      const next = await ensureMask(impLevel(spec(initSeed), level + 1).mask!);
-      const m = magnitudes(loadWeights(config, config.train.steps), current, next);
-      // Would the dense solution have pruned the same weights? (overlap of what IMP keeps with one-shot pruning of W_T)
-      let oneShot = denseMask(model, prunableNames(model));
-      for (let l = 0; l <= level; l++) oneShot = magnitudePrune(final, oneShot, c.fraction, c.scope);
-      rows.push({
-        initSeed,
-        level,
-        density: nominalDensity(c.fraction, level),
-        impAccuracy: imp[i * levels.length + j].test.accuracy,
-        noRetrainAccuracy: noRetrain[j],
-        pruned: quartiles(m.pruned),
-        kept: quartiles(m.kept),
-        overlapWithOneShot: overlap(next, oneShot),
-      });
-    }
-  }
-  const dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s) })));
-  return { rows, denseAccuracy: meanStd(dense.map((d) => d.test.accuracy)) };
+const impSpecOf = (c: RetrainingConfig, initSeed: number) => ({ dense: denseRun(c, initSeed), rewindStep: c.rewindStep, fraction: c.fraction, scope: c.scope });
+const levelsOf = (c: RetrainingConfig) => Array.from({ length: c.maxLevel }, (_, l) => l + 1);
+
+/** The dense solution W_T of an initialisation, with its model and data. */
+function denseSolution(c: RetrainingConfig, initSeed: number) {
+  const dense = denseRun(c, initSeed);
+  return { dense, model: modelFor(dense), data: deviceData(dense.data), final: loadWeights(dense, dense.train.steps) };
 }
+
+export interface RetrainingRow {
+  initSeed: number;
+  level: number;
+  density: number;
+  impAccuracy: number;
+  noRetrainAccuracy: number;
+  pruned: ReturnType<typeof quartiles>;
+  kept: ReturnType<typeof quartiles>;
+  overlapWithOneShot: number;
+}
+
+/**
+ * The comparison in steps (the notebook's cells; `runRetraining` runs them in one go). IMP chains go one
+ * task per chain over the worker pool; pruning without retraining is cached per dense network.
+ */
+export const RETRAINING_STEPS: FigureStep<RetrainingConfig>[] = [
+  {
+    id: "imp-levels",
+    doc: "For every initialisation, run IMP one level past the deepest level compared (training the dense network first): each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and retrains to the end. Every level's mask and trained network are cached.",
+    run: async (c) => {
+      await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: impLevel(impSpecOf(c, s), c.maxLevel + 1), label: "IMP chain" })));
+    },
+  },
+  {
+    id: "imp-accuracy",
+    doc: "The test accuracy of every IMP level (read from the chains' trained runs).",
+    run: async (c, state) => {
+      state.imp = await runTasks(c.initSeeds.flatMap((s) => levelsOf(c).map((l) => ({ kind: "run" as const, config: impLevel(impSpecOf(c, s), l) }))));
+    },
+  },
+  {
+    id: "no-retraining",
+    doc: "Without retraining the weights never change, so each level prunes the dense solution W_T further: prune the same fraction by magnitude, level after level, and evaluate the pruned W_T directly on the test set.",
+    run: async (c, state) => {
+      const accuracies: number[][] = [];
+      for (const initSeed of c.initSeeds) {
+        const { dense, model, data, final } = denseSolution(c, initSeed);
+        accuracies.push(
+          await cachedJson("no-retraining", { dense: runHash(dense), fraction: c.fraction, scope: c.scope, levels: c.maxLevel }, async () => {
+            let mask = denseMask(model, prunableNames(model));
+            const out: number[] = [];
+            for (const _ of levelsOf(c)) {
+              mask = magnitudePrune(final, mask, c.fraction, c.scope);
+              const p = toDevice(applyMask(final, mask));
+              out.push((await evaluate(model, p, data.test)).accuracy);
+              disposeParams(p);
+            }
+            return out;
+          }),
+        );
+      }
+      state.noRetrain = accuracies;
+    },
+  },
+  {
+    id: "magnitudes",
+    doc: "For every IMP level: the magnitudes (in that level's trained weights) of the weights the next level prunes and of those it keeps, as quartiles; and the overlap of what the next level keeps with one-shot magnitude pruning of W_T at the same density (would the dense solution have pruned the same weights?).",
+    run: async (c, state) => {
+      const imp = state.imp as RunSummary[];
+      const noRetrain = state.noRetrain as number[][];
+      const levels = levelsOf(c);
+      const rows: RetrainingRow[] = [];
+      for (const [i, initSeed] of c.initSeeds.entries()) {
+        const { model, final } = denseSolution(c, initSeed);
+        for (const [j, level] of levels.entries()) {
+          const config = impLevel(impSpecOf(c, initSeed), level);
+          const current = await maskOf(config);
+          const next = await ensureMask(impLevel(impSpecOf(c, initSeed), level + 1).mask!);
+          const m = magnitudes(loadWeights(config, config.train.steps), current, next);
+          let oneShot = denseMask(model, prunableNames(model));
+          for (let l = 0; l <= level; l++) oneShot = magnitudePrune(final, oneShot, c.fraction, c.scope);
+          rows.push({
+            initSeed,
+            level,
+            density: nominalDensity(c.fraction, level),
+            impAccuracy: imp[i * levels.length + j].test.accuracy,
+            noRetrainAccuracy: noRetrain[i][j],
+            pruned: quartiles(m.pruned),
+            kept: quartiles(m.kept),
+            overlapWithOneShot: overlap(next, oneShot),
+          });
+        }
+      }
+      state.rows = rows;
+    },
+  },
+  {
+    id: "summarise",
+    doc: "The rows of every level, with the dense networks' mean test accuracy.",
+    run: async (c, state) => {
+      const dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s) })));
+      state.data = { rows: state.rows as RetrainingRow[], denseAccuracy: meanStd(dense.map((d) => d.test.accuracy)) };
+    },
+  },
+];
+
+export const runRetraining: (c: RetrainingConfig) => Promise<{ rows: RetrainingRow[]; denseAccuracy: MeanStd }> = computeBySteps(RETRAINING_STEPS);
 
 function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>>): FigureResult {
   const levels = [...new Set(r.rows.map((x) => x.level))];
@@ -198,5 +258,6 @@ export const retraining = defineFigure({
   presetNotes: UNMASKING_NOTES,
   presets,
   compute: runRetraining,
+  steps: RETRAINING_STEPS,
   render,
 });

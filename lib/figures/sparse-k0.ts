@@ -1,14 +1,16 @@
-import { defineFigure, FigureResult } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
 import { ClaimCheck, STABILITY, agreeIf, matchingThreshold, thresholdCheck } from "./claims";
 import { lenetPaperTraining } from "./lenet-presets";
 import { hline, meanBand, spreadCaption } from "./plot-helpers";
 import {
-  KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, denseRun, instabilityOf, isMatching, measure, subnetwork,
+  KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, copyPairs, denseRun, instabilityOf, isMatching, pairPaths, subnetwork, trainChains, trainCopies,
 } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { levelForDensity, nominalDensity } from "../prune/imp";
-import { meanPm, meanStd, meanStdSeries, plural } from "../util/stats";
+import { RunSummary } from "../store/runs";
+import { PathResult } from "../lmc/path";
+import { MeanStd, meanPm, meanStd, meanStdSeries, plural } from "../util/stats";
 import { UserError } from "../util/errors";
 
 /** IMP, random pruning and random reinitialisation at one sparsity, rewound to k. */
@@ -18,22 +20,77 @@ export interface SparseAtKConfig extends SparseSetup {
   rewindStep: number;
 }
 
-interface Row {
+export interface Row {
   kind: SubnetworkKind;
   perInit: Measured[];
 }
 
-export async function runSparseAtK(c: SparseAtKConfig) {
+function plan(c: SparseAtKConfig) {
   const level = levelForDensity(c.fraction, c.density);
-  if (level < 1) throw new UserError(`density ${c.density} needs no pruning; choose a density below 1.`);
-  const dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
   const starts = SUBNETWORKS.flatMap((kind) => c.initSeeds.map((s) => ({ kind, config: subnetwork(c, kind, s, c.rewindStep, level) })));
   const chains = c.initSeeds.map((s) => subnetwork(c, "imp", s, c.rewindStep, level));
-  const measured = await measure(c, starts.map((x) => x.config), chains);
-  const rows: Row[] = SUBNETWORKS.map((kind) => ({ kind, perInit: measured.filter((_, i) => starts[i].kind === kind) }));
-  const denseAccuracy = meanStd(dense.map((d) => d.test.accuracy));
-  return { level, density: nominalDensity(c.fraction, level), denseAccuracy, rows };
+  return { level, starts, chains, pairs: copyPairs(c, starts.map((x) => x.config)) };
 }
+
+type Summaries = RunSummary[];
+
+/**
+ * The comparison in steps (the notebook's cells; `runSparseAtK` runs them in one go). Each wave of
+ * independent work is spread over the worker pool; the IMP chains go first, one task per chain.
+ */
+export const SPARSE_AT_K_STEPS: FigureStep<SparseAtKConfig>[] = [
+  {
+    id: "dense",
+    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at the rewind step k: its accuracy is what a subnetwork has to match.",
+    run: async (c, state) => {
+      if (plan(c).level < 1) throw new UserError(`density ${c.density} needs no pruning; choose a density below 1.`);
+      state.dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
+    },
+  },
+  {
+    id: "imp-levels",
+    doc: "For every initialisation, run IMP to the first level that reaches the target density: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end.",
+    run: async (c) => {
+      await trainChains(plan(c).chains);
+    },
+  },
+  {
+    id: "subnetworks",
+    doc: "Train the three subnetworks at that level with data order 0: IMP's, random pruning (a random mask with IMP's per-layer densities, rewound to the same W_k) and random reinitialisation (IMP's mask, fresh weights).",
+    run: async (c, state) => {
+      state.subnetworks = await runTasks(plan(c).starts.map((x) => ({ kind: "run" as const, config: x.config, label: "subnetwork" })));
+    },
+  },
+  {
+    id: "copies",
+    doc: "Train pairs of copies of every subnetwork from its starting weights to the end with different data orders (2p+1 and 2p+2).",
+    run: async (c) => {
+      await trainCopies(plan(c).pairs);
+    },
+  },
+  {
+    id: "paths",
+    doc: "Evaluate the error along the linear path between the two copies of every pair, on the test set and a training subset.",
+    run: async (c, state) => {
+      state.paths = await pairPaths(c, plan(c).pairs);
+    },
+  },
+  {
+    id: "summarise",
+    doc: "Per kind of subnetwork and initialisation: its test error and its instability paths; the dense networks' mean accuracy, against which matching is judged.",
+    run: async (c, state) => {
+      const { level, starts, pairs } = plan(c);
+      const summaries = state.subnetworks as Summaries;
+      const paths = state.paths as PathResult[];
+      const measured: Measured[] = starts.map((_, i) => ({ testError: summaries[i].test.error, paths: paths.filter((_, j) => pairs[j].start === i) }));
+      const rows: Row[] = SUBNETWORKS.map((kind) => ({ kind, perInit: measured.filter((_, i) => starts[i].kind === kind) }));
+      const denseAccuracy = meanStd((state.dense as Summaries).map((d) => d.test.accuracy));
+      state.data = { level, density: nominalDensity(c.fraction, level), denseAccuracy, rows };
+    },
+  },
+];
+
+export const runSparseAtK: (c: SparseAtKConfig) => Promise<{ level: number; density: number; denseAccuracy: MeanStd; rows: Row[] }> = computeBySteps(SPARSE_AT_K_STEPS);
 
 function render(c: SparseAtKConfig, r: Awaited<ReturnType<typeof runSparseAtK>>): FigureResult {
   const alphas = evenAlphas(c.alphas);
@@ -132,5 +189,6 @@ export const sparseAtInit = defineFigure({
     paper: { ...lenet(24000), data: { dataset: "mnist" }, initSeeds: [1, 2, 3], pairs: 3, alphas: 30, trainEvalSubset: null, density: 0.036, rewindStep: 0 },
   },
   compute: runSparseAtK,
+  steps: SPARSE_AT_K_STEPS,
   render,
 });

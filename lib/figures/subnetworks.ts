@@ -87,20 +87,6 @@ export interface Measured {
   paths: PathResult[];
 }
 
-/**
- * Trains each starting network and, for instability, `pairs` pairs of copies of it, then evaluates the
- * paths, in waves over the worker pool. IMP chains (each level needs the previous one) go first, one
- * task per chain, so that the workers do not queue behind each other's locks.
- */
-export async function measure(c: SparseSetup, starts: RunConfig[], chains: RunConfig[] = []): Promise<Measured[]> {
-  if (chains.length) await trainChains(chains);
-  const summaries = await runTasks(starts.map((config) => ({ kind: "run" as const, config, label: "subnetwork" })));
-  const pairs = copyPairs(c, starts);
-  await trainCopies(pairs);
-  const paths = await pairPaths(c, pairs);
-  return starts.map((_, i) => ({ testError: summaries[i].test.error, paths: paths.filter((_, j) => pairs[j].start === i) }));
-}
-
 /** IMP chains, one task per chain (each level needs the previous one): every level's mask and training. */
 export async function trainChains(chains: RunConfig[]): Promise<void> {
   await runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));

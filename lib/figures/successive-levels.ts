@@ -1,11 +1,12 @@
-import { defineFigure, FigureResult, Preset } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
 import { STABILITY, check, combine, thresholdCheck } from "./claims";
 import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
-import { SparseSetup, denseRun, marginText, matchingLabel, matchingVerdict, referenceRuns, subnetwork } from "./subnetworks";
+import { SparseSetup, denseRun, marginText, matchingLabel, matchingVerdict, referenceRuns, subnetwork, trainChains } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
 import { PathResult } from "../lmc/path";
+import { RunSummary } from "../store/runs";
 import { nominalDensity } from "../prune/imp";
 import { meanPm, meanStd, plural } from "../util/stats";
 import { UserError } from "../util/errors";
@@ -27,25 +28,68 @@ export interface LevelPair {
   nextError: number;
 }
 
-export async function runSuccessiveLevels(c: SuccessiveLevelsConfig) {
+function validate(c: SuccessiveLevelsConfig): void {
   if (!(Number.isInteger(c.maxLevel) && c.maxLevel >= 1)) throw new UserError(`maxLevel ${c.maxLevel} must be a positive integer.`);
   if (c.maskChoice !== "child" && c.maskChoice !== "parent") throw new UserError(`mask choice "${c.maskChoice}" must be "child" or "parent".`);
-  await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
-  const reference = await runTasks(referenceRuns(c).map((config) => ({ kind: "run" as const, config, label: "dense reference" })));
-  const chains = c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => subnetwork(c, "imp", s, k, c.maxLevel)));
-  await runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
-  const cells = c.rewindSteps.flatMap((k) => c.initSeeds.flatMap((initSeed) => Array.from({ length: c.maxLevel }, (_, level) => ({ k, initSeed, level }))));
-  const alphas = evenAlphas(c.alphas);
-  const paths = await runTasks(
-    cells.map(({ k, initSeed, level }) => {
-      const [a, b] = [subnetwork(c, "imp", initSeed, k, level), subnetwork(c, "imp", initSeed, k, level + 1)];
-      return { kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: c.maskChoice === "child" ? b.mask : null } };
-    }),
-  );
-  const next = await runTasks(cells.map(({ k, initSeed, level }) => ({ kind: "run" as const, config: subnetwork(c, "imp", initSeed, k, level + 1) })));
-  const pairs: LevelPair[] = cells.map((cell, i) => ({ ...cell, path: paths[i], nextError: next[i].test.error }));
-  return { pairs, denseErrors: reference.map((d) => d.test.error) };
 }
+
+/** The IMP chains and the level pairs a config asks for (configs only: cheap, and the same in every step). */
+function plan(c: SuccessiveLevelsConfig) {
+  const chains = c.rewindSteps.flatMap((k) => c.initSeeds.map((s) => subnetwork(c, "imp", s, k, c.maxLevel)));
+  const cells = c.rewindSteps.flatMap((k) => c.initSeeds.flatMap((initSeed) => Array.from({ length: c.maxLevel }, (_, level) => ({ k, initSeed, level }))));
+  const ends = cells.map(({ k, initSeed, level }) => [subnetwork(c, "imp", initSeed, k, level), subnetwork(c, "imp", initSeed, k, level + 1)] as const);
+  return { chains, cells, ends };
+}
+
+/**
+ * The analysis in steps (the notebook's cells; `runSuccessiveLevels` runs them in one go). Each wave of
+ * independent work is spread over the worker pool; IMP chains go one task per chain.
+ */
+export const SUCCESSIVE_LEVELS_STEPS: FigureStep<SuccessiveLevelsConfig>[] = [
+  {
+    id: "parents",
+    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at every rewind step k.",
+    run: async (c) => {
+      validate(c);
+      await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
+    },
+  },
+  {
+    id: "reference",
+    doc: "Train the dense runs behind the matching threshold (by default the parents themselves): a level matches when its mean accuracy is within one std of theirs.",
+    run: async (c, state) => {
+      state.reference = await runTasks(referenceRuns(c).map((config) => ({ kind: "run" as const, config, label: "dense reference" })));
+    },
+  },
+  {
+    id: "imp-levels",
+    doc: "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end with data order 0. Every level's mask and trained network are cached.",
+    run: async (c) => {
+      await trainChains(plan(c).chains);
+    },
+  },
+  {
+    id: "paths",
+    doc: "For every k and level L, evaluate the error along the linear path between the trained solutions of levels L and L+1: under level L+1's mask (`maskChoice: \"child\"`) or as trained, inside level L's mask (`\"parent\"`).",
+    run: async (c, state) => {
+      const alphas = evenAlphas(c.alphas);
+      state.paths = await runTasks(plan(c).ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: c.maskChoice === "child" ? b.mask : null } })));
+    },
+  },
+  {
+    id: "summarise",
+    doc: "Per level pair: the test error barrier (the largest error on the path minus the mean of its endpoints) and the test error of level L+1; with the dense reference's errors, from which matching is judged.",
+    run: async (c, state) => {
+      const { cells, ends } = plan(c);
+      const paths = state.paths as PathResult[];
+      const next = await runTasks(ends.map(([, b]) => ({ kind: "run" as const, config: b })));
+      const pairs: LevelPair[] = cells.map((cell, i) => ({ ...cell, path: paths[i], nextError: next[i].test.error }));
+      state.data = { pairs, denseErrors: (state.reference as RunSummary[]).map((d) => d.test.error) };
+    },
+  },
+];
+
+export const runSuccessiveLevels: (c: SuccessiveLevelsConfig) => Promise<{ pairs: LevelPair[]; denseErrors: number[] }> = computeBySteps(SUCCESSIVE_LEVELS_STEPS);
 
 export type SuccessiveLevelsData = Awaited<ReturnType<typeof runSuccessiveLevels>>;
 
@@ -142,5 +186,6 @@ export const successiveLevels = defineFigure<SuccessiveLevelsConfig, SuccessiveL
   presetNotes: UNMASKING_NOTES,
   presets,
   compute: runSuccessiveLevels,
+  steps: SUCCESSIVE_LEVELS_STEPS,
   render,
 });
