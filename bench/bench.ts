@@ -25,7 +25,8 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { main } from "../lib/cli";
-import { nativePackage, BackendName } from "../lib/backend-choice";
+import { nativePackage, BackendName, BACKENDS } from "../lib/backend-choice";
+import { blasUnavailableReason, loadBlas } from "../lib/kernels/blas";
 import { MODEL_NAMES } from "../lib/models/registry";
 import { mnistDataDir } from "../lib/data/mnist";
 import { getFigure } from "../lib/figures/registry";
@@ -184,11 +185,12 @@ main(async () => {
   const verbose = Boolean(values.verbose);
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
-  let backends: BackendName[] = ["wasm", ...(nativePackage() ? (["tensorflow"] as const) : [])];
+  let backends: BackendName[] = ["wasm", ...(loadBlas() ? (["wasm-blas"] as const) : []), ...(nativePackage() ? (["tensorflow"] as const) : [])];
   if (values.backends) {
     const wanted = values.backends.split(",");
-    for (const b of wanted) if (!["wasm", "tensorflow", "cpu"].includes(b)) throw new UserError(`--backends: unknown backend "${b}"`);
+    for (const b of wanted) if (!(BACKENDS as readonly string[]).includes(b)) throw new UserError(`--backends: unknown backend "${b}"; backends: ${BACKENDS.join(", ")}`);
     if (wanted.includes("tensorflow") && !nativePackage()) throw new UserError("--backends tensorflow: tfjs-node is not installed; run `npm run native`.");
+    if (wanted.includes("wasm-blas") && !loadBlas()) throw new UserError(`--backends wasm-blas: ${blasUnavailableReason()}.`);
     backends = wanted as BackendName[];
   }
   const python = findPython();
@@ -270,10 +272,11 @@ main(async () => {
       const [minReps, maxReps] = repsOf(row);
       log(`\n${row.label} (${row.unit}): ${minReps}-${maxReps} interleaved repetitions`);
       const cells: Cell[] = columnsFor(row).map((column) => ({ column, name: colName(column), reps: [] }));
-      // wasm in Node is single-threaded (tfjs-backend-wasm turns threads off under Node), so for one run its
-      // "all cores" cell is its 1-thread cell; only the figure (a pool of workers) differs.
+      // wasm in Node is single-threaded (tfjs-backend-wasm turns threads off under Node), and wasm-blas pins
+      // OpenBLAS to one thread, so for one run their "all cores" cell is the 1-thread cell; only the figure
+      // (a pool of workers) differs.
       for (const c of cells) {
-        if (c.column.backend === "wasm" && c.column.threads === "all" && row.id !== "time-to-figure") c.sameAs = colName({ ...c.column, threads: "1" });
+        if ((c.column.backend === "wasm" || c.column.backend === "wasm-blas") && c.column.threads === "all" && row.id !== "time-to-figure") c.sameAs = colName({ ...c.column, threads: "1" });
       }
       const live = () => cells.filter((c) => !c.error && !c.sameAs);
       if (row.ours !== "figure") {

@@ -2,14 +2,17 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "./store/paths";
 import { UserError } from "./util/errors";
+import { loadBlas } from "./kernels/blas";
 
 /**
  * Which tfjs backend computes what, decided without loading tfjs (the run cache needs it to name runs).
- * Measured here: wasm with the project's kernels is the faster one for LeNet-sized MLPs (tfjs-node's
- * per-op overhead dominates small matmuls), tfjs-node (oneDNN) for conv nets. So conv nets go to
- * tfjs-node when it is installed and everything else to wasm; LOTTERY_BACKEND forces one for all.
+ * Measured here (bench/): tfjs-node (oneDNN) is the fastest for conv nets; for LeNet-sized MLPs the wasm
+ * backend with the project's kernels beats it (tfjs-node's per-op overhead dominates small products), and
+ * wasm-blas (the same, with matrix products through OpenBLAS, kernels/blas.ts) beats plain wasm by its
+ * GEMM. So conv nets go to tfjs-node when it is installed, everything else to wasm-blas when OpenBLAS
+ * loads, else wasm; LOTTERY_BACKEND forces one for all.
  */
-export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
+export const BACKENDS = ["tensorflow", "wasm-blas", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 const NATIVE_NAMES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
@@ -54,17 +57,25 @@ export function forcedBackend(): BackendName | null {
 /** Conv nets: where oneDNN's convolutions beat XNNPACK's wasm GEMM (about 4x here). */
 const prefersNative = (model: string) => /^(conv-|resnet-|vgg-)/.test(model);
 
+/** The backend of work that names no model: LOTTERY_BACKEND, else wasm-blas where OpenBLAS loads, else wasm. */
+export function defaultBackend(): BackendName {
+  return forcedBackend() ?? (loadBlas() ? "wasm-blas" : "wasm");
+}
+
 /** The backend that trains and evaluates a model's runs. */
 export function backendFor(model: string): BackendName {
-  return forcedBackend() ?? (prefersNative(model) && nativePackage() ? "tensorflow" : "wasm");
+  return prefersNative(model) && nativePackage() && !forcedBackend() ? "tensorflow" : defaultBackend();
 }
 
 /**
  * What a run's identity adds for the backend that computes it: nothing for wasm (every earlier run keeps
- * its hash), the backend's name otherwise. Backends do not agree to the last bit, so the cache never mixes
- * them; the same config on the same backend stays bit-identical.
+ * its hash), the backend's name otherwise, and for wasm-blas the BLAS kernel set too (OpenBLAS picks its
+ * kernels by CPU). Backends do not agree to the last bit, so the cache never mixes them; the same config
+ * on the same backend stays bit-identical.
  */
-export function backendTag(model: string): { backend?: BackendName } {
+export function backendTag(model: string): { backend?: string } {
   const b = backendFor(model);
-  return b === "wasm" ? {} : { backend: b };
+  if (b === "wasm") return {};
+  if (b === "wasm-blas") return { backend: `wasm-blas/${loadBlas()?.tag ?? "unavailable"}` };
+  return { backend: b };
 }

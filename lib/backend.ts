@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "./util/errors";
 import { registerWasmFastKernels } from "./kernels/wasm";
-import { BackendName, backendFor, forcedBackend, nativePackage } from "./backend-choice";
+import { BackendName, backendFor, defaultBackend, nativePackage } from "./backend-choice";
+import { blasUnavailableReason, loadBlas } from "./kernels/blas";
+import { useBlas } from "./kernels/blas-matmul";
 
 /**
  * Activates the tfjs backend a piece of work needs (see backend-choice.ts: conv nets on tfjs-node when it
@@ -14,6 +16,8 @@ export interface BackendInfo {
   name: BackendName;
   /** The package that provided it, e.g. "@tensorflow/tfjs-node". */
   source: string;
+  /** wasm-blas: the library that computes its matrix products. */
+  blas?: string;
   tfjsVersion: string;
 }
 
@@ -21,29 +25,34 @@ let wasmKernels: Promise<void> | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
 async function activate(name: BackendName): Promise<BackendInfo> {
-  let source = name === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-cpu";
+  const blas = name === "wasm-blas" ? loadBlas() : null;
+  if (name === "wasm-blas" && !blas) throw new UserError(`the wasm-blas backend needs OpenBLAS: ${blasUnavailableReason()}; or unset LOTTERY_BACKEND.`);
+  // wasm-blas is tfjs's wasm backend with matrix products sent to the native BLAS.
+  const tfjsName = name === "wasm-blas" ? "wasm" : name;
+  let source = tfjsName === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-cpu";
   if (name === "tensorflow") {
     const pkg = nativePackage();
     if (!pkg) throw new UserError("the tensorflow backend (tfjs-node) is not installed; run `npm run native`, or unset LOTTERY_BACKEND.");
     require(pkg);
     source = pkg.includes(".native") ? "@tensorflow/tfjs-node (built by npm run native)" : pkg;
   }
-  if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
-  if (tf.getBackend() !== name) {
-    if (!tf.findBackend(name) && !tf.engine().registryFactory[name]) throw new UserError(`backend "${name}" is not available; unset LOTTERY_BACKEND to pick per model.`);
-    if (!(await tf.setBackend(name))) throw new UserError(`backend "${name}" could not be initialised; unset LOTTERY_BACKEND to pick per model.`);
+  if (tfjsName === "wasm") await import("@tensorflow/tfjs-backend-wasm");
+  if (tf.getBackend() !== tfjsName) {
+    if (!tf.findBackend(tfjsName) && !tf.engine().registryFactory[tfjsName]) throw new UserError(`backend "${name}" is not available; unset LOTTERY_BACKEND to pick per model.`);
+    if (!(await tf.setBackend(tfjsName))) throw new UserError(`backend "${name}" could not be initialised; unset LOTTERY_BACKEND to pick per model.`);
     await tf.ready();
   }
-  if (name === "wasm") await (wasmKernels ??= registerWasmFastKernels());
-  return { name, source, tfjsVersion: tf.version.tfjs };
+  if (tfjsName === "wasm") await (wasmKernels ??= registerWasmFastKernels());
+  useBlas(name === "wasm-blas");
+  return { name, source, ...(blas ? { blas: blas.description } : {}), tfjsVersion: tf.version.tfjs };
 }
 
 /**
- * Makes the backend for `model` (or, without one, the default: LOTTERY_BACKEND, else wasm) the active
+ * Makes the backend for `model` (or, without one, the default: see defaultBackend) the active
  * one and says which it is. Calls are serialised so that two concurrent callers never interleave a switch.
  */
 export function initBackend(model?: string): Promise<BackendInfo> {
-  const name = model ? backendFor(model) : (forcedBackend() ?? "wasm");
+  const name = model ? backendFor(model) : defaultBackend();
   const next = queue.then(() => activate(name));
   queue = next.catch(() => undefined);
   return next;

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runHash } from "../lib/store/run-config";
-import { backendFor, nativePackage } from "../lib/backend-choice";
+import { configHash } from "../lib/util/hash";
+import { backendFor, defaultBackend, nativePackage } from "../lib/backend-choice";
+import { loadBlas } from "../lib/kernels/blas";
 import { tinyRun } from "./support/tiny";
 
 /** Backends per workload and in the run's identity (tfjs-node itself: test/native/, `npm run test:native`). */
@@ -12,24 +14,27 @@ afterEach(() => {
 });
 
 describe("the backend of a workload", () => {
-  it("is wasm for MLPs, tfjs-node for conv nets when it is installed, and what LOTTERY_BACKEND forces", () => {
+  it("is wasm-blas (wasm where OpenBLAS is missing) for MLPs, tfjs-node for conv nets when it is installed, and what LOTTERY_BACKEND forces", () => {
     delete process.env.LOTTERY_BACKEND;
-    expect(backendFor("lenet-300-100")).toBe("wasm");
-    expect(backendFor("conv-2")).toBe(native ? "tensorflow" : "wasm");
+    const mlp = loadBlas() ? "wasm-blas" : "wasm";
+    expect(defaultBackend()).toBe(mlp);
+    expect(backendFor("lenet-300-100")).toBe(mlp);
+    expect(backendFor("conv-2")).toBe(native ? "tensorflow" : mlp);
     process.env.LOTTERY_BACKEND = "cpu";
     expect(backendFor("conv-2")).toBe("cpu");
     process.env.LOTTERY_BACKEND = "gpu";
-    expect(() => backendFor("conv-2")).toThrow('LOTTERY_BACKEND="gpu" is not a backend; use one of: tensorflow, wasm, cpu (or unset it to pick per model).');
+    expect(() => backendFor("conv-2")).toThrow('LOTTERY_BACKEND="gpu" is not a backend; use one of: tensorflow, wasm-blas, wasm, cpu (or unset it to pick per model).');
   });
 
   it("names a run by its backend too, leaving wasm runs' names as they were", () => {
-    delete process.env.LOTTERY_BACKEND;
     const lenet = tinyRun();
     process.env.LOTTERY_BACKEND = "wasm";
     const onWasm = runHash(lenet);
-    delete process.env.LOTTERY_BACKEND;
-    expect(runHash(lenet)).toBe(onWasm);
-    process.env.LOTTERY_BACKEND = "cpu";
-    expect(runHash(lenet)).not.toBe(onWasm);
+    // A wasm run is named by its config alone, as before backends entered the name.
+    expect(onWasm).toBe(configHash(lenet));
+    for (const other of ["cpu", "wasm-blas", "tensorflow"]) {
+      process.env.LOTTERY_BACKEND = other;
+      expect(runHash(lenet)).not.toBe(onWasm);
+    }
   });
 });

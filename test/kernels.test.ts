@@ -11,7 +11,7 @@ import { TrainHparams } from "../lib/train/hparams";
 // These kernels exist only for wasm: test them there whatever backend the other test files use.
 process.env.LOTTERY_BACKEND = "wasm";
 
-const REGISTERED = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", OPTIMIZER_UPDATE];
+const REGISTERED = ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", "Slice", OPTIMIZER_UPDATE];
 // Every backend with kernels in this process but wasm (@tensorflow/tfjs registers cpu's and webgl's).
 const OTHERS = ["cpu", "webgl"];
 const kernelsBefore = new Map([...OTHERS, "wasm"].map((b) => [b, tf.getKernelsForBackend(b)]));

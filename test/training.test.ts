@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
+import { defaultBackend } from "../lib/backend-choice";
 import { deviceData } from "../lib/data/device";
 import { getModel } from "../lib/models/registry";
 import { initParams } from "../lib/models/init";
@@ -23,7 +24,7 @@ async function train(h: TrainHparams, steps: number, opts: { mask?: Record<strin
 
 describe("training", () => {
   beforeAll(async () => {
-    expect((await initBackend()).name).toBe(process.env.LOTTERY_BACKEND ?? "wasm");
+    expect((await initBackend()).name).toBe(defaultBackend());
     model = getModel("lenet-300-100", [28, 28, 1], 10);
   });
 

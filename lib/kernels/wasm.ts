@@ -6,13 +6,17 @@ import { maxPoolGrad } from "./max-pool-grad";
 import { OPTIMIZER_UPDATE, optimizerUpdate } from "./optimizer-update";
 import { loadUpdateModule } from "./update-wasm";
 import { KernelFunc } from "./wasm-ops";
+import { loadBlas } from "./blas";
+import { contiguousSlice } from "./slice";
+import { blasMatMul } from "./blas-matmul";
 
 let registered = false;
 
 /**
  * Faster (and missing, or wrong) training kernels for the WebAssembly backend: matrix products with
  * transposed operands and both conv gradients, built on its XNNPACK-backed kernels, max pooling's
- * gradient, a loop over the heap, and the project's fused optimizer update. This is the one place that
+ * gradient, a loop over the heap, slices that copy only the slice, the project's fused optimizer update, and matrix products through a
+ * native BLAS for the wasm-blas backend where one loads. This is the one place that
  * registers them; it touches only "wasm", and only once.
  */
 export async function registerWasmFastKernels(): Promise<void> {
@@ -21,7 +25,14 @@ export async function registerWasmFastKernels(): Promise<void> {
   const update = await loadUpdateModule();
   wrap("BatchMatMul", untransposedMatMul);
   wrap("_FusedMatMul", untransposedMatMul);
+  // Outermost, so that the wasm-blas backend sends every product to the native BLAS (blas-matmul.ts).
+  const blas = loadBlas();
+  if (blas) {
+    wrap("BatchMatMul", blasMatMul(blas));
+    wrap("_FusedMatMul", blasMatMul(blas));
+  }
   wrap("Conv2DBackpropInput", fastConv2DBackpropInput);
+  wrap("Slice", contiguousSlice);
   add("Conv2DBackpropFilter", conv2DBackpropFilter);
   replace("MaxPoolGrad", maxPoolGrad);
   add(OPTIMIZER_UPDATE, optimizerUpdate(update));
