@@ -8,6 +8,7 @@ import { loadUpdateModule } from "./update-wasm";
 import { KernelFunc } from "./wasm-ops";
 import { loadBlas } from "./blas";
 import { contiguousSlice } from "./slice";
+import { sharedIdentity } from "./identity";
 import { blasMatMul } from "./blas-matmul";
 
 let registered = false;
@@ -15,7 +16,7 @@ let registered = false;
 /**
  * Faster (and missing, or wrong) training kernels for the WebAssembly backend: matrix products with
  * transposed operands and both conv gradients, built on its XNNPACK-backed kernels, max pooling's
- * gradient, a loop over the heap, slices that copy only the slice, the project's fused optimizer update, and matrix products through a
+ * gradient, a loop over the heap, slices that copy only the slice, clones that share memory, the project's fused optimizer update, and matrix products through a
  * native BLAS for the wasm-blas backend where one loads. This is the one place that
  * registers them; it touches only "wasm", and only once.
  */
@@ -33,6 +34,7 @@ export async function registerWasmFastKernels(): Promise<void> {
   }
   wrap("Conv2DBackpropInput", fastConv2DBackpropInput);
   wrap("Slice", contiguousSlice);
+  wrap("Identity", sharedIdentity);
   add("Conv2DBackpropFilter", conv2DBackpropFilter);
   replace("MaxPoolGrad", maxPoolGrad);
   add(OPTIMIZER_UPDATE, optimizerUpdate(update));
