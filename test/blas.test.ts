@@ -134,3 +134,16 @@ describe("without OpenBLAS", () => {
     );
   });
 });
+
+describe("tfjs-node's allocations", () => {
+  it("keep freed blocks in the heap (glibc's mmap and trim thresholds raised through koffi)", async () => {
+    const { keepFreedMemory } = await import("../lib/kernels/malloc");
+    let koffi = true;
+    try {
+      require("koffi");
+    } catch {
+      koffi = false;
+    }
+    expect(keepFreedMemory()).toBe(koffi && process.platform === "linux");
+  });
+});

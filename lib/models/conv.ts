@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Model, ModelFactory, ParamSpec } from "./model";
 import { dense, denseParams } from "./dense";
+import { relu } from "./layers";
 
 /** Parameters of a 3x3 conv layer: kernel [3, 3, in, out] (tfjs's HWIO filter layout) and bias [out]. */
 function convParams(name: string, inChannels: number, outChannels: number): ParamSpec[] {
@@ -56,7 +57,8 @@ export function convNet(name: string, convChannels: number[][], denseSizes: numb
         let a = tf.reshape(x, [x.shape[0], height, width, channels]) as tf.Tensor4D;
         for (const layers of blocks) {
           for (const layer of layers) {
-            a = tf.relu(tf.add(tf.conv2d(a, p[`${layer}.weight`] as tf.Tensor4D, 1, "same"), p[`${layer}.bias`])) as tf.Tensor4D;
+            // layers.ts's ReLU: tf.relu's gradient values in fewer kernels on tfjs-node (its Step is slow).
+            a = relu(tf.add(tf.conv2d(a, p[`${layer}.weight`] as tf.Tensor4D, 1, "same"), p[`${layer}.bias`])) as tf.Tensor4D;
           }
           a = tf.maxPool(a, 2, 2, "valid");
         }
