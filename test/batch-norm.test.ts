@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
+import { defaultBackend } from "../lib/backend-choice";
 import { getModel } from "../lib/models/registry";
 import { initParams } from "../lib/models/init";
 import { HostParams, countParams, toDevice, toHost } from "../lib/models/params";
@@ -58,7 +59,7 @@ const unbiasedVar = (v: number[]) => v.reduce((a, b) => a + (b - mean(v)) ** 2, 
 describe("batch-norm models", () => {
   beforeAll(async () => {
     freshResults();
-    expect((await initBackend()).name).toBe(process.env.LOTTERY_BACKEND ?? "wasm");
+    expect((await initBackend()).name).toBe(defaultBackend());
   });
 
   // Counts of the reference architectures in PyTorch (trainable parameters, running statistics).

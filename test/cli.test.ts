@@ -53,6 +53,6 @@ describe("the figure CLI", () => {
   it("rejects an unknown backend", () => {
     const r = figure(["lmc/dense-instability"], { LOTTERY_BACKEND: "gpu" });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/LOTTERY_BACKEND="gpu" is not a backend; use one of: tensorflow, wasm, cpu/);
+    expect(r.stderr).toMatch(/LOTTERY_BACKEND="gpu" is not a backend; use one of: tensorflow, wasm-blas, wasm, cpu/);
   });
 });

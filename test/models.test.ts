@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
+import { defaultBackend } from "../lib/backend-choice";
 import { deviceData } from "../lib/data/device";
 import { getModel } from "../lib/models/registry";
 import { initParams } from "../lib/models/init";
@@ -16,7 +17,7 @@ const conv2 = () => getModel("conv-2", [28, 28, 1], 10);
 
 describe("conv nets", () => {
   beforeAll(async () => {
-    expect((await initBackend()).name).toBe(process.env.LOTTERY_BACKEND ?? "wasm");
+    expect((await initBackend()).name).toBe(defaultBackend());
   });
 
   it("conv-2 gives logits [batch, classes], for images and for flattened rows alike", () => {
