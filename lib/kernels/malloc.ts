@@ -5,7 +5,7 @@
  * again every step: measured here, 30 % of a ResNet-20 step (3.66 s -> 2.55 s with the settings below).
  * Raising both thresholds (as MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ would, but at run time,
  * through mallopt) keeps freed blocks in the heap for the next step. Memory stays at the step's peak.
- * Numerics are untouched. A no-op where koffi or glibc's mallopt is missing.
+ * Numerics are untouched. A no-op where koffi or glibc's mallopt is missing, or with LOTTERY_MALLOC=system.
  */
 const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
@@ -19,6 +19,7 @@ let done = false;
 export function keepFreedMemory(): boolean {
   if (done) return applied;
   done = true;
+  if (process.env.LOTTERY_MALLOC === "system") return (applied = false);
   try {
     const koffi = require("koffi") as typeof import("koffi");
     const mallopt = koffi.load("libc.so.6").func("int mallopt(int param, int value)");
