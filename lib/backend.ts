@@ -4,7 +4,6 @@ import { registerWasmFastKernels } from "./kernels/wasm";
 import { BackendName, backendFor, defaultBackend, nativePackage } from "./backend-choice";
 import { blasUnavailableReason, loadBlas } from "./kernels/blas";
 import { useBlas } from "./kernels/blas-matmul";
-import { keepFreedMemory } from "./kernels/malloc";
 
 /**
  * Activates the tfjs backend a piece of work needs (see backend-choice.ts: conv nets on tfjs-node when it
@@ -35,7 +34,6 @@ async function activate(name: BackendName): Promise<BackendInfo> {
     const pkg = nativePackage();
     if (!pkg) throw new UserError("the tensorflow backend (tfjs-node) is not installed; run `npm run native`, or unset LOTTERY_BACKEND.");
     require(pkg);
-    keepFreedMemory();
     source = pkg.includes(".native") ? "@tensorflow/tfjs-node (built by npm run native)" : pkg;
   }
   if (tfjsName === "wasm") await import("@tensorflow/tfjs-backend-wasm");

@@ -134,17 +134,3 @@ describe("without OpenBLAS", () => {
     );
   });
 });
-
-describe("tfjs-node's allocations", () => {
-  it("keep freed blocks in the heap (glibc's mmap and trim thresholds raised through koffi)", async () => {
-    const { keepFreedMemory } = await import("../lib/kernels/malloc");
-    let koffi = true;
-    try {
-      require("koffi");
-    } catch {
-      koffi = false;
-    }
-    const glibc = Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
-    expect(keepFreedMemory()).toBe(koffi && glibc);
-  });
-});
