@@ -78,6 +78,9 @@ function productPlan(a: Info, b: Info, transposeA: boolean, transposeB: boolean)
   return { m, n, k, batches: Math.max(na, nb), strideA: na === 1 ? 0 : m * k, strideB: nb === 1 ? 0 : k * n, outShape: [...batchShape, m, n] };
 }
 
+/** _FusedMatMul's activations that are one kernel of the input alone. */
+const UNARY: Record<string, string> = { relu: "Relu", relu6: "Relu6", elu: "Elu", sigmoid: "Sigmoid" };
+
 /** _FusedMatMul's bias and activation, applied with the backend's kernels (freeing what they replace). */
 function fuse(backend: WasmBackend, product: Info, inputs: MatMulInputs, attrs: MatMulAttrs): Info {
   let y = product;
@@ -86,29 +89,11 @@ function fuse(backend: WasmBackend, product: Info, inputs: MatMulInputs, attrs: 
     y = next;
   };
   if (inputs.bias) then(runKernel("Add", backend, { a: y, b: inputs.bias }));
-  switch (attrs.activation ?? "linear") {
-    case "linear":
-      break;
-    case "relu":
-      then(runKernel("Relu", backend, { x: y }));
-      break;
-    case "relu6":
-      then(runKernel("Relu6", backend, { x: y }));
-      break;
-    case "elu":
-      then(runKernel("Elu", backend, { x: y }));
-      break;
-    case "sigmoid":
-      then(runKernel("Sigmoid", backend, { x: y }));
-      break;
-    case "leakyrelu":
-      then(runKernel("LeakyRelu", backend, { x: y }, { alpha: attrs.leakyreluAlpha }));
-      break;
-    case "prelu":
-      then(runKernel("Prelu", backend, { x: y, alpha: inputs.preluActivationWeights! }));
-      break;
-    default:
-      throw new Error(`_FusedMatMul: unknown activation ${attrs.activation}`);
-  }
+  const activation = attrs.activation ?? "linear";
+  if (activation === "linear") return y;
+  if (activation === "leakyrelu") then(runKernel("LeakyRelu", backend, { x: y }, { alpha: attrs.leakyreluAlpha }));
+  else if (activation === "prelu") then(runKernel("Prelu", backend, { x: y, alpha: inputs.preluActivationWeights! }));
+  else if (UNARY[activation]) then(runKernel(UNARY[activation], backend, { x: y }));
+  else throw new Error(`_FusedMatMul: unknown activation ${activation}`);
   return y;
 }
