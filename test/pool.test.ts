@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
-import { runTasks, workerCount } from "../lib/parallel/pool";
+import { runTasks, workerCount, workersStarted } from "../lib/parallel/pool";
 import { loadWeights, runDir } from "../lib/store/runs";
 import { ensureRun } from "../lib/materialise/run";
 import { tinyRun } from "./support/tiny";
@@ -37,6 +37,22 @@ describe("the worker pool", () => {
       /1 of 2 tasks failed \(task 2, run "bad lr"\): learning rate -1 must be positive/,
     );
     expect(readdirSync(runDir(good))).toContain("run.json");
+  });
+
+  it("keeps its workers from wave to wave, and starts new ones when the environment changes", async () => {
+    const wave = (seeds: number[]) => runTasks(seeds.map((initSeed) => ({ kind: "run" as const, config: tinyRun({ initSeed }) })), 2);
+    freshResults();
+    const before = workersStarted();
+    await wave([31, 32]);
+    expect(workersStarted()).toBe(before + 2);
+    await wave([33, 34]);
+    expect(workersStarted()).toBe(before + 2);
+    // A worker reads LOTTERY_RESULTS at start-up: after a change, the old ones would write to the old folder.
+    const dir = freshResults();
+    await wave([35, 36]);
+    expect(workersStarted()).toBe(before + 4);
+    expect(runDir(tinyRun({ initSeed: 35 })).startsWith(dir)).toBe(true);
+    expect(readdirSync(runDir(tinyRun({ initSeed: 35 })))).toContain("run.json");
   });
 
   it("is sized by LOTTERY_WORKERS", () => {

@@ -1,5 +1,6 @@
 import { FigureStep, computeBySteps } from "./figure";
-import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, pairPaths, referenceRuns, subnetwork, trainChains, trainCopies } from "./subnetworks";
+import { copiesStep, impLevelsStep, pairPathsStep, parentsStep, referenceStep } from "./sparse-steps";
+import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, subnetwork } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
 import { ensureMask } from "../materialise/mask";
 import { RunSummary, loadWeights } from "../store/runs";
@@ -72,28 +73,12 @@ type Summaries = RunSummary[];
  * not queue behind each other's locks.
  */
 export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
-  {
-    id: "parents",
-    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at every rewind step k.",
-    run: async (c) => {
-      validate(c);
-      await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
-    },
-  },
-  {
-    id: "reference",
-    doc: "Train the dense runs behind the matching threshold (by default the parents themselves): a subnetwork matches when its mean accuracy is within one std of theirs.",
-    run: async (c, state) => {
-      state.reference = await runTasks(referenceRuns(c).map((config) => ({ kind: "run" as const, config, label: "dense reference" })));
-    },
-  },
-  {
-    id: "imp-levels",
-    doc: "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained subnetwork are cached.",
-    run: async (c) => {
-      await trainChains(plan(c).chains);
-    },
-  },
+  parentsStep(validate),
+  referenceStep("a subnetwork"),
+  impLevelsStep(
+    "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained subnetwork are cached.",
+    (c) => plan(c).chains,
+  ),
   {
     id: "subnetworks",
     doc: "Train every subnetwork of the grid with data order 0: IMP at each measured level and k, random pruning with IMP's per-layer densities rewound to the same W_k, and random reinitialisation (IMP's mask, fresh weights; once, as it does not depend on k).",
@@ -103,20 +88,11 @@ export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
       state.accuracy = await runTasks(accuracyOnly.map((s) => ({ kind: "run" as const, config: s.config })));
     },
   },
-  {
-    id: "copies",
-    doc: "For the kinds whose stability is measured, train pairs of copies of every subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2).",
-    run: async (c) => {
-      await trainCopies(plan(c).pairs);
-    },
-  },
-  {
-    id: "paths",
-    doc: "Evaluate the error along the linear path between the two copies of every pair, on the test set and a training subset.",
-    run: async (c, state) => {
-      state.paths = await pairPaths(c, plan(c).pairs);
-    },
-  },
+  copiesStep(
+    "For the kinds whose stability is measured, train pairs of copies of every subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2).",
+    (c) => plan(c).pairs,
+  ),
+  pairPathsStep((c) => plan(c).pairs),
   {
     id: "summarise",
     doc: "Per subnetwork: its test error; its instability (the largest error on each path minus the mean of its endpoints' errors); pruning stability, the L2 distance over the kept weights to the trained dense network; data-order stability, the L2 distance between the two copies of the first pair.",

@@ -1,9 +1,10 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
+import { copiesStep, impLevelsStep, pairPathsStep } from "./sparse-steps";
 import { ClaimCheck, STABILITY, agreeIf, matchingThreshold, thresholdCheck } from "./claims";
 import { lenetPaperTraining } from "./lenet-presets";
 import { hline, meanBand, spreadCaption } from "./plot-helpers";
 import {
-  KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, copyPairs, denseRun, instabilityOf, isMatching, pairPaths, subnetwork, trainChains, trainCopies,
+  KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, copyPairs, denseRun, instabilityOf, isMatching, subnetwork,
 } from "./subnetworks";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
@@ -47,13 +48,10 @@ export const SPARSE_AT_K_STEPS: FigureStep<SparseAtKConfig>[] = [
       state.dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
     },
   },
-  {
-    id: "imp-levels",
-    doc: "For every initialisation, run IMP to the first level that reaches the target density: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end.",
-    run: async (c) => {
-      await trainChains(plan(c).chains);
-    },
-  },
+  impLevelsStep(
+    "For every initialisation, run IMP to the first level that reaches the target density: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end.",
+    (c) => plan(c).chains,
+  ),
   {
     id: "subnetworks",
     doc: "Train the three subnetworks at that level with data order 0: IMP's, random pruning (a random mask with IMP's per-layer densities, rewound to the same W_k) and random reinitialisation (IMP's mask, fresh weights).",
@@ -61,20 +59,8 @@ export const SPARSE_AT_K_STEPS: FigureStep<SparseAtKConfig>[] = [
       state.subnetworks = await runTasks(plan(c).starts.map((x) => ({ kind: "run" as const, config: x.config, label: "subnetwork" })));
     },
   },
-  {
-    id: "copies",
-    doc: "Train pairs of copies of every subnetwork from its starting weights to the end with different data orders (2p+1 and 2p+2).",
-    run: async (c) => {
-      await trainCopies(plan(c).pairs);
-    },
-  },
-  {
-    id: "paths",
-    doc: "Evaluate the error along the linear path between the two copies of every pair, on the test set and a training subset.",
-    run: async (c, state) => {
-      state.paths = await pairPaths(c, plan(c).pairs);
-    },
-  },
+  copiesStep("Train pairs of copies of every subnetwork from its starting weights to the end with different data orders (2p+1 and 2p+2).", (c) => plan(c).pairs),
+  pairPathsStep((c) => plan(c).pairs),
   {
     id: "summarise",
     doc: "Per kind of subnetwork and initialisation: its test error and its instability paths; the dense networks' mean accuracy, against which matching is judged.",

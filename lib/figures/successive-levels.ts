@@ -1,7 +1,8 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
+import { impLevelsStep, parentsStep, referenceStep } from "./sparse-steps";
 import { STABILITY, check, combine, thresholdCheck } from "./claims";
 import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
-import { SparseSetup, denseRun, marginText, matchingLabel, matchingVerdict, referenceRuns, subnetwork, trainChains } from "./subnetworks";
+import { SparseSetup, marginText, matchingLabel, matchingVerdict, subnetwork } from "./subnetworks";
 import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
 import { runTasks } from "../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
@@ -46,28 +47,12 @@ function plan(c: SuccessiveLevelsConfig) {
  * independent work is spread over the worker pool; IMP chains go one task per chain.
  */
 export const SUCCESSIVE_LEVELS_STEPS: FigureStep<SuccessiveLevelsConfig>[] = [
-  {
-    id: "parents",
-    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at every rewind step k.",
-    run: async (c) => {
-      validate(c);
-      await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: c.rewindSteps })));
-    },
-  },
-  {
-    id: "reference",
-    doc: "Train the dense runs behind the matching threshold (by default the parents themselves): a level matches when its mean accuracy is within one std of theirs.",
-    run: async (c, state) => {
-      state.reference = await runTasks(referenceRuns(c).map((config) => ({ kind: "run" as const, config, label: "dense reference" })));
-    },
-  },
-  {
-    id: "imp-levels",
-    doc: "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end with data order 0. Every level's mask and trained network are cached.",
-    run: async (c) => {
-      await trainChains(plan(c).chains);
-    },
-  },
+  parentsStep(validate),
+  referenceStep("a level"),
+  impLevelsStep(
+    "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end with data order 0. Every level's mask and trained network are cached.",
+    (c) => plan(c).chains,
+  ),
   {
     id: "paths",
     doc: "For every k and level L, evaluate the error along the linear path between the trained solutions of levels L and L+1: under level L+1's mask (`maskChoice: \"child\"`) or as trained, inside level L's mask (`\"parent\"`).",

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { BufferSpec, ForwardMode, ParamSpec } from "./model";
+import { BufferSpec, ForwardMode, Model, ParamSpec } from "./model";
 import { Params } from "./params";
 import { batchNorm, batchNormSpecs } from "./batch-norm";
 
@@ -58,4 +58,12 @@ export const relu = tf.customGrad((...args: unknown[]) => {
 /** Conv, batch norm, ReLU. */
 export function convBnRelu(p: Params, convName: string, bnName: string, x: tf.Tensor4D, mode?: ForwardMode, stride = 1): tf.Tensor4D {
   return relu(batchNorm(p, bnName, conv(p, convName, x, stride), mode));
+}
+
+/**
+ * A CIFAR network of `Specs` layers ending in the dense layer "fc", which stays dense as in the reference
+ * (pruning_layers_to_ignore = fc.weight); every conv kernel, 1x1 shortcuts included, is prunable.
+ */
+export function cifarModel(name: string, inputShape: Model["inputShape"], classes: number, s: Specs, forward: Model["forward"]): Model {
+  return { name, inputShape, classes, params: s.params, buffers: s.buffers, pruningExclusions: ["fc.weight"], forward };
 }

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
-import { Model, ModelFactory } from "./model";
-import { Specs, conv, convBnRelu, relu } from "./layers";
+import { ModelFactory } from "./model";
+import { Specs, cifarModel, conv, convBnRelu, relu } from "./layers";
+import { dense } from "./dense";
 import { batchNorm } from "./batch-norm";
 
 /**
@@ -42,27 +43,15 @@ export function cifarResNet(name: string, depth: number, width: number): ModelFa
       }
     }
     s.dense("fc", inC, classes);
-    const model: Model = {
-      name,
-      inputShape,
-      classes,
-      params: s.params,
-      buffers: s.buffers,
-      // The reference leaves the output layer dense (pruning_layers_to_ignore = fc.weight); the 1x1
-      // shortcut convs are pruned like the others.
-      pruningExclusions: ["fc.weight"],
-      forward(p, x, mode) {
-        let a = convBnRelu(p, "conv", "bn", tf.reshape(x, [x.shape[0], height, widthPx, channels]), mode);
-        for (const b of blocks) {
-          let o = convBnRelu(p, `${b.id}.conv1`, `${b.id}.bn1`, a, mode, b.stride);
-          o = batchNorm(p, `${b.id}.bn2`, conv(p, `${b.id}.conv2`, o), mode);
-          const short = b.shortcut ? batchNorm(p, `${b.id}.shortcut.bn`, conv(p, `${b.id}.shortcut.conv`, a, b.stride), mode) : a;
-          a = relu(tf.add(o, short) as tf.Tensor4D);
-        }
-        const pooled = tf.mean(a, [1, 2]) as tf.Tensor2D;
-        return tf.add(tf.matMul(pooled, p["fc.weight"] as tf.Tensor2D), p["fc.bias"]);
-      },
-    };
-    return model;
+    return cifarModel(name, inputShape, classes, s, (p, x, mode) => {
+      let a = convBnRelu(p, "conv", "bn", tf.reshape(x, [x.shape[0], height, widthPx, channels]), mode);
+      for (const b of blocks) {
+        let o = convBnRelu(p, `${b.id}.conv1`, `${b.id}.bn1`, a, mode, b.stride);
+        o = batchNorm(p, `${b.id}.bn2`, conv(p, `${b.id}.conv2`, o), mode);
+        const short = b.shortcut ? batchNorm(p, `${b.id}.shortcut.bn`, conv(p, `${b.id}.shortcut.conv`, a, b.stride), mode) : a;
+        a = relu(tf.add(o, short) as tf.Tensor4D);
+      }
+      return dense(p, "fc", tf.mean(a, [1, 2]) as tf.Tensor2D);
+    });
   };
 }

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
-import { Model, ModelFactory } from "./model";
-import { Specs, convBnRelu } from "./layers";
+import { ModelFactory } from "./model";
+import { Specs, cifarModel, convBnRelu } from "./layers";
+import { dense } from "./dense";
 
 /** A VGG plan: conv layers by output channels, "M" for a 2x2 max pool. */
 export type VggPlan = (number | "M")[];
@@ -38,21 +39,11 @@ export function cifarVgg(name: string, plan: VggPlan): ModelFactory {
     const pooledW = Math.floor(w / 2);
     const flat = pooledH * pooledW * inC;
     s.dense("fc", flat, classes);
-    const model: Model = {
-      name,
-      inputShape,
-      classes,
-      params: s.params,
-      buffers: s.buffers,
-      pruningExclusions: ["fc.weight"],
-      forward(p, x, mode) {
-        let a = tf.reshape(x, [x.shape[0], height, width, channels]) as tf.Tensor4D;
-        for (const op of ops) a = op === "M" ? tf.maxPool(a, 2, 2, "valid") : convBnRelu(p, `${op}.conv`, `${op}.bn`, a, mode);
-        a = tf.avgPool(a, 2, 2, "valid");
-        const f = tf.reshape(a, [x.shape[0], flat]) as tf.Tensor2D;
-        return tf.add(tf.matMul(f, p["fc.weight"] as tf.Tensor2D), p["fc.bias"]);
-      },
-    };
-    return model;
+    return cifarModel(name, inputShape, classes, s, (p, x, mode) => {
+      let a = tf.reshape(x, [x.shape[0], height, width, channels]) as tf.Tensor4D;
+      for (const op of ops) a = op === "M" ? tf.maxPool(a, 2, 2, "valid") : convBnRelu(p, `${op}.conv`, `${op}.bn`, a, mode);
+      a = tf.avgPool(a, 2, 2, "valid");
+      return dense(p, "fc", tf.reshape(a, [x.shape[0], flat]) as tf.Tensor2D);
+    });
   };
 }

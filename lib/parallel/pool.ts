@@ -29,7 +29,61 @@ function spawnWorker(): Worker {
   // Workers load the TypeScript library through tsx, whatever compiled the caller (tsx, tslab, vitest).
   const entry = join(realpathSync(__dirname), "worker.ts");
   const code = `require(${JSON.stringify(require.resolve("tsx/cjs"))}); require(${JSON.stringify(entry)});`;
-  return new Worker(code, { eval: true, env: process.env });
+  const worker = new Worker(code, { eval: true, env: process.env });
+  started++;
+  startedWith.set(worker, envKey());
+  worker.once("exit", () => {
+    const i = idle.findIndex((e) => e.worker === worker);
+    if (i >= 0) dropIdle(i);
+  });
+  return worker;
+}
+
+/**
+ * Workers kept between waves: starting one (the library, tfjs, wasm, the data set) takes seconds, about a
+ * quarter of a quick figure. A worker reads its environment once, at start-up (LOTTERY_RESULTS, the data
+ * folders, ...), so one is reused only while the environment is what it started with; idle ones do not
+ * keep the process alive and stop after a minute.
+ */
+const IDLE_MS = 60_000;
+const idle: { worker: Worker; timer: NodeJS.Timeout }[] = [];
+const startedWith = new WeakMap<Worker, string>();
+const envKey = () => JSON.stringify(process.env);
+let started = 0;
+
+/** How many workers this process has started (the tests check that waves reuse them). */
+export const workersStarted = () => started;
+
+function dropIdle(i: number): void {
+  clearTimeout(idle[i].timer);
+  idle.splice(i, 1);
+}
+
+function takeWorker(): Worker {
+  const key = envKey();
+  for (let i = idle.length - 1; i >= 0; i--) {
+    if (startedWith.get(idle[i].worker) === key) continue;
+    void idle[i].worker.terminate();
+    dropIdle(i);
+  }
+  const kept = idle.pop();
+  if (!kept) return spawnWorker();
+  clearTimeout(kept.timer);
+  kept.worker.ref();
+  return kept.worker;
+}
+
+function releaseWorker(worker: Worker): void {
+  worker.unref();
+  const entry = {
+    worker,
+    timer: setTimeout(() => {
+      const i = idle.indexOf(entry);
+      if (i >= 0) dropIdle(i);
+      void worker.terminate();
+    }, IDLE_MS).unref(),
+  };
+  idle.push(entry);
 }
 
 export async function runTasks<T extends Task>(tasks: T[], workers = workerCount()): Promise<TaskResult<T>[]> {
@@ -82,7 +136,7 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
       try {
         while (next < todo.length) {
           const index = todo[next++];
-          worker ??= spawnWorker();
+          worker ??= takeWorker();
           const w = worker;
           const startedAt = Date.now();
           // One flat shape (not a union): tslab type-checks this file without strictNullChecks, where
@@ -121,7 +175,7 @@ export async function runTasks<T extends Task>(tasks: T[], workers = workerCount
           finished(index, startedAt, --remaining);
         }
       } finally {
-        await worker?.terminate();
+        if (worker) releaseWorker(worker);
       }
     };
     await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, (_, i) => lane(i)));
