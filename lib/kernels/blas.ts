@@ -16,8 +16,8 @@ const NO_TRANS = 111;
 const TRANS = 112;
 
 export interface Blas {
-  /** C[m,n] = op(A) op(B) (+ C when `accumulate`), row-major, on float32 views. */
-  sgemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate?: boolean): void;
+  /** C[m,n] = op(A) op(B), row-major, on float32 views. */
+  sgemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void;
   /** What computes the products, e.g. "OpenBLAS 0.3.21, Zen kernels" (recorded in provenance). */
   description: string;
   /** The kernel set's name, part of a run's identity (e.g. "openblas-zen"). */
@@ -62,8 +62,8 @@ export function loadBlas(): Blas | null {
       setThreads(1);
       const version = /OpenBLAS\s+([\d.]+)/.exec(config)?.[1] ?? "unknown version";
       loaded = {
-        sgemm(transposeA, transposeB, m, n, k, a, b, c, accumulate = false) {
-          gemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, 1, a, transposeA ? m : k, b, transposeB ? k : n, accumulate ? 1 : 0, c, n);
+        sgemm(transposeA, transposeB, m, n, k, a, b, c) {
+          gemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, 1, a, transposeA ? m : k, b, transposeB ? k : n, 0, c, n);
         },
         description: `OpenBLAS ${version} (${corename} kernels, 1 thread) via koffi`,
         tag: `openblas-${corename.toLowerCase()}`,
