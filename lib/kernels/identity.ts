@@ -11,7 +11,7 @@ export function sharedIdentity(original: KernelFunc): KernelFunc {
     const { inputs, backend } = kernelArgs<{ x: Info }, object>(args);
     const { x } = inputs;
     if (x.dtype === "string") return original(args);
-    (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
 }

@@ -11,6 +11,8 @@ export type KernelFunc = tf.KernelConfig["kernelFunc"];
 export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   disposeData(dataId: object): boolean;
+  /** One more reference to a heap entry (disposeData drops one; the memory goes with the last). */
+  incRef(dataId: object): void;
   typedArrayFromHeap(t: Info): tf.TypedArray;
 }
 
