@@ -2,8 +2,9 @@ import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { main } from "../lib/cli";
 import { FIGURES } from "../lib/figures/registry";
-import { PRESETS } from "../lib/figures/figure";
-import { renderFigure, runFigure } from "../lib/figures/run-figure";
+import { PRESETS, Preset } from "../lib/figures/figure";
+import { figureDir, renderFigure, runFigure } from "../lib/figures/run-figure";
+import { decideBackend } from "../lib/figures/recorded-backend";
 import { UserError } from "../lib/util/errors";
 import { clearStatusLine, formatDuration } from "../lib/util/progress";
 import { checkResultsWritable } from "../lib/store/writable";
@@ -80,6 +81,13 @@ main(async () => {
     return;
   }
   setExecutor(executor);
+  if (!values["render-only"] && values.preset !== "quick") {
+    // Recompute a folder that holds a result on the backend that computed it (workers inherit the choice;
+    // quick folders are smoke runs, not results).
+    const { pin, line } = decideBackend(figureDir(id, values.preset! as Preset));
+    if (pin) process.env.LOTTERY_BACKEND = pin;
+    if (line) console.log(line);
+  }
   let run;
   try {
     run = values["render-only"] ? renderFigure(id, values.preset!) : await runFigure(id, values.preset!, { overwrite: values.overwrite });

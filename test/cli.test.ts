@@ -45,6 +45,11 @@ describe("the figure CLI", () => {
     expect(r.stderr).toMatch(/results\/figures\/lmc\/sparse-k0\/cpu\/ holds committed results written at commit [0-9a-f]{7}, not at the current [0-9a-f]{7}; refusing to overwrite them\. Pass --overwrite/);
   });
 
+  it("recomputes a committed result on the backend its provenance names, and says so in one line", () => {
+    const r = figure(["lmc/sparse-k0", "--preset", "cpu"], { LOTTERY_RESULTS: join(root, "results"), LOTTERY_BACKEND: "" });
+    expect(r.stdout.trim()).toBe("reproducing results/figures/lmc/sparse-k0/cpu on wasm, the backend that computed it; set LOTTERY_BACKEND to choose another.");
+  });
+
   it("re-renders only where there is data, and never together with --overwrite", () => {
     expect(figure(["lmc/sparse-k0", "--render-only"]).stderr).toMatch(/data\.json or provenance\.json is missing: nothing to re-render/);
     expect(figure(["lmc/sparse-k0", "--render-only", "--overwrite"]).stderr).toMatch(/cannot be combined with --overwrite/);

@@ -19,6 +19,11 @@ afterEach(() => {
   strangers = [];
 });
 
+/** Waits until `said` holds at least `n` lines: the test waits for what it needs, not for a fixed time. */
+async function heard(said: string[], n: number): Promise<void> {
+  while (said.length < n) await new Promise((r) => setTimeout(r, 10));
+}
+
 function ownerFile(path: string, o: Partial<LockOwner>): void {
   writeFileSync(path, JSON.stringify({ ...selfOwner(), thread: 0, ...o }));
 }
@@ -61,9 +66,8 @@ describe("run locks", () => {
     ownerFile(path, { pid: holder.pid!, startTime: processStartTime(holder.pid!), acquiredAt: new Date(Date.now() - 65_000).toISOString() });
     const said: string[] = [];
     const waiting = withLock(path, async () => "mine", { what: "run abc", pollMs: 20, reportEveryMs: 100, report: (l) => said.push(l) });
-    await new Promise((r) => setTimeout(r, 450));
-    expect(said.length).toBeGreaterThanOrEqual(2);
-    expect(said[0]).toMatch(new RegExp(`waiting for run abc: held by process ${holder.pid} on ${hostname()} for 1m0[5-9]s`));
+    await heard(said, 2); // it keeps saying so while it waits
+    expect(said[0]).toMatch(new RegExp(`waiting for run abc: held by process ${holder.pid} on ${hostname()} for 1m[0-5]\\ds`));
     holder.kill("SIGKILL");
     expect(await waiting).toBe("mine");
   });
@@ -73,7 +77,7 @@ describe("run locks", () => {
     ownerFile(path, { host: "some-other-node", pid: 1 });
     const said: string[] = [];
     const fresh = withLock(path, async () => "taken", { pollMs: 20, reportEveryMs: 50, report: (l) => said.push(l) });
-    await new Promise((r) => setTimeout(r, 200));
+    await heard(said, 1);
     expect(said.join("\n")).toMatch(/waiting .* held by process 1 on some-other-node/); // heartbeat is fresh
     const { utimesSync } = await import("node:fs");
     const old = new Date(Date.now() - 10 * 60_000);

@@ -8,9 +8,10 @@ import { initBackend } from "../backend";
 import { gitState, provenance, Provenance, reportProvenance } from "../report/provenance";
 import { reportBody, reportHtml } from "../report/html";
 import { resultsDir } from "../store/paths";
-import { writeFileAtomic, writeJsonAtomic } from "../util/atomic";
+import { jsonText, writeFilesAtomic } from "../util/atomic";
 import { UserError } from "../util/errors";
 import { trackFigure } from "../parallel/figure-progress";
+import { stopIfDryRun } from "../parallel/executor";
 import { DataConfig, loadDataset } from "../data/registry";
 
 export interface FigureRun extends FigureResult {
@@ -43,11 +44,15 @@ function checkPreset(preset: string): Preset {
 }
 
 /** Writes report.html and returns what a notebook shows; findings end with one sentence per paper claim. */
-function writeReport(figure: Figure, p: Preset, outDir: string, data: object, result: FigureResult, prov: Provenance): FigureRun {
+function writeReport(figure: Figure, p: Preset, outDir: string, data: object, result: FigureResult, prov: Provenance, writeData: boolean): FigureRun {
   const findings = [...result.findings, ...result.checks.map((c) => checkSentence(figure.claims, c))];
   const content = { title: figure.title, source: figure.source, claim: figure.claim, presetNote: figure.presetNotes[p], claims: figure.claims, ...result, findings: result.findings };
-  writeJsonAtomic(join(outDir, "provenance.json"), prov);
-  writeFileAtomic(join(outDir, "report.html"), reportHtml({ ...content, provenance: prov }));
+  // All or nothing: a full disk must not leave a data.json without its report (or the reverse).
+  writeFilesAtomic([
+    ...(writeData ? [{ path: join(outDir, "data.json"), data: jsonText(data) }] : []),
+    { path: join(outDir, "provenance.json"), data: jsonText(prov) },
+    { path: join(outDir, "report.html"), data: reportHtml({ ...content, provenance: prov }) },
+  ]);
   return { ...result, findings, id: figure.id, preset: p, outDir, data, provenance: prov, bodyHtml: reportBody(content) };
 }
 
@@ -58,7 +63,9 @@ function writeReport(figure: Figure, p: Preset, outDir: string, data: object, re
  */
 export async function runFigure(id: string, preset: string, options: RunFigureOptions = {}): Promise<FigureRun> {
   const session = await startFigure(id, preset, options);
-  return finishFigure(session, await trackFigure(id, () => session.figure.compute(session.config)));
+  const computed = await trackFigure(id, () => session.figure.compute(session.config));
+  stopIfDryRun();
+  return finishFigure(session, computed);
 }
 
 /** A figure run between its checks and its report: what `finishFigure` needs to write it. */
@@ -109,8 +116,7 @@ export async function startFigure(id: string, preset: string, options: RunFigure
 export function finishFigure(s: FigureSession, computed: object): FigureRun {
   const data = { config: s.config, ...computed };
   const prov = { ...provenance(s.figure.id, s.preset, s.config, s.backend, s.started, s.git), report: reportProvenance() };
-  writeJsonAtomic(join(s.outDir, "data.json"), data);
-  return writeReport(s.figure, s.preset, s.outDir, data, s.figure.render(s.config, computed), prov);
+  return writeReport(s.figure, s.preset, s.outDir, data, s.figure.render(s.config, computed), prov, true);
 }
 
 /**
@@ -128,5 +134,5 @@ export function renderFigure(id: string, preset: string, options: Pick<RunFigure
   const computedBy: Provenance = JSON.parse(readFileSync(provPath, "utf8"));
   const { config, ...computed } = data;
   const prov = { ...computedBy, report: reportProvenance() };
-  return writeReport(figure, p, outDir, data, figure.render(config, computed), prov);
+  return writeReport(figure, p, outDir, data, figure.render(config, computed), prov, false);
 }

@@ -50,3 +50,13 @@ export class DryRunStop extends Error {
     super("dry run: nothing submitted");
   }
 }
+
+/**
+ * A dry run whose waves were all in the cache printed no command; it still computes and writes nothing.
+ * Called between a figure's computation and its outputs.
+ */
+export function stopIfDryRun(): void {
+  if (current.kind !== "slurm" || !current.options.dryRun) return;
+  console.log("(dry run: every task of this figure is already in the run cache, so there is nothing to submit; run without --dry-run to write the figure)");
+  throw new DryRunStop();
+}

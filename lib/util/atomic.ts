@@ -75,25 +75,48 @@ export const temporaryTag = () => `${hostname()}-${process.pid}-${Math.random().
  * first time this process writes into their folder.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const dir = dirname(path);
-  ensureDir(dir);
-  sweepStaleTemporaries(dir);
-  const tmp = `${path}.tmp-${temporaryTag()}`;
-  try {
-    writeFileSync(tmp, data);
-    const fd = openSync(tmp, "r");
+  writeFilesAtomic([{ path, data }]);
+}
+
+/**
+ * Writes several files that belong together (a figure's data and its report) so that none is replaced
+ * unless all could be written: every temporary is written and flushed first, then all are renamed (a
+ * rename needs no space). On failure every temporary is removed and every target keeps its old content.
+ */
+export function writeFilesAtomic(files: { path: string; data: string | Uint8Array }[]): void {
+  const written: { tmp: string; path: string }[] = [];
+  for (const { path, data } of files) {
+    const dir = dirname(path);
+    ensureDir(dir);
+    sweepStaleTemporaries(dir);
+    const tmp = `${path}.tmp-${temporaryTag()}`;
+    written.push({ tmp, path });
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      writeFileSync(tmp, data);
+      const fd = openSync(tmp, "r");
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      for (const w of written) rmSync(w.tmp, { force: true });
+      throw storageError(path, e);
     }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw storageError(path, e);
+  }
+  for (const { tmp, path } of written) {
+    try {
+      renameSync(tmp, path);
+    } catch (e) {
+      for (const w of written) rmSync(w.tmp, { force: true });
+      throw storageError(path, e);
+    }
   }
 }
 
+/** JSON as the store writes it: two-space indented, with a final newline. */
+export const jsonText = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
+
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+  writeFileAtomic(path, jsonText(value));
 }

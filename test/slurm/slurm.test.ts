@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -33,14 +33,57 @@ async function queueEmpty(timeoutMs: number) {
   }
 }
 
+/** Polls `probe` until it returns a value; a deadline (not a speed) bounds the wait. */
+async function until<T>(probe: () => T | undefined, why: string, deadlineMs = 240_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== "") return v;
+    if (Date.now() > end) throw new Error(why);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A gate in front of every Slurm array element: a `node` first on PATH that, inside an element, records
+ * "<job>_<index>" as arrived and waits until the gate is opened, then runs the real node. Elements start
+ * Node through tsx's `#!/usr/bin/env node`, so the gate needs nothing from the code under test.
+ */
+function holdElements() {
+  const dir = mkdtempSync(join(tmpdir(), "slurm-gate-"));
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  const node = join(bin, "node");
+  writeFileSync(
+    node,
+    [
+      "#!/bin/sh",
+      'if [ -n "$SLURM_ARRAY_TASK_ID" ]; then',
+      `  touch "${dir}/arrived-$SLURM_ARRAY_JOB_ID"_"$SLURM_ARRAY_TASK_ID"`,
+      `  while [ ! -e "${dir}/open" ]; do sleep 0.1; done`,
+      "fi",
+      `exec "${process.execPath}" "$@"`,
+      "",
+    ].join("\n"),
+  );
+  chmodSync(node, 0o755);
+  return {
+    bin,
+    arrived: () => readdirSync(dir).filter((f) => f.startsWith("arrived-")).map((f) => f.slice("arrived-".length)).sort(),
+    open: () => writeFileSync(join(dir, "open"), ""),
+  };
+}
+
 let reference: Buffer;
+/** The local run's results folder: every task of the figure is in its cache. */
+let warm: string;
 
 beforeAll(() => {
   execFileSync(join(root, "scripts/slurm-cluster.sh"), ["start", cluster], { stdio: "inherit" });
-  const local = fresh();
-  const r = figure(FIGURE, local);
+  warm = fresh();
+  const r = figure(FIGURE, warm);
   expect(r.code, r.stderr).toBe(0);
-  reference = dataOf(local);
+  reference = dataOf(warm);
 }, 300_000);
 
 afterAll(() => {
@@ -61,24 +104,22 @@ describe("--executor slurm", () => {
 
   it("resubmits an element killed with scancel mid-run, and the result is still identical", async () => {
     const results = fresh();
-    const child = spawn(process.execPath, [...tsx, ...FIGURE, "--executor", "slurm"], { cwd: root, env: { ...env, LOTTERY_RESULTS: results } });
+    const gate = holdElements();
+    const child = spawn(process.execPath, [...tsx, ...FIGURE, "--executor", "slurm"], {
+      cwd: root,
+      env: { ...env, LOTTERY_RESULTS: results, PATH: `${gate.bin}:${process.env.PATH}` },
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    // Wait for a running element of the first wave, let it train a little, then kill it.
-    let killed = "";
-    const until = Date.now() + 120_000;
-    while (!killed && Date.now() < until) {
-      const running = squeue("%i %T").split("\n").filter((l) => l.endsWith("RUNNING"));
-      if (running.length) {
-        await new Promise((r) => setTimeout(r, 3000));
-        killed = running[0].split(" ")[0];
-        execFileSync("scancel", [killed], { env });
-      } else await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(killed, "no element was seen running").not.toBe("");
+    // Every element of the figure is held at the gate before its task starts, so the one killed here
+    // is mid-run by construction: it cannot have written a result, whatever the machine's speed.
+    const element = await until(() => gate.arrived()[0], "no element reached the gate");
+    execFileSync("scancel", [element], { env });
+    await until(() => !squeue("%i").split("\n").includes(element) || undefined, `element ${element} stayed in the queue after scancel`);
+    gate.open();
     expect(await exited, stderr).toBe(0);
-    expect(stderr).toMatch(/resubmitting/);
+    expect(stderr).toMatch(new RegExp(`slurm job ${element.split("_")[0]}: 1 elements did not finish .*resubmitting`));
     expect(dataOf(results).equals(reference)).toBe(true);
   }, 300_000);
 
@@ -91,6 +132,17 @@ describe("--executor slurm", () => {
     expect(squeue("%i")).toBe("");
     expect(existsSync(join(results, "figures"))).toBe(false);
   }, 60_000);
+
+  it("--dry-run with every task cached says so, submits nothing and writes no figure", () => {
+    const out = join(warm, "figures");
+    rmSync(out, { recursive: true });
+    const r = figure([...FIGURE, "--executor", "slurm", "--dry-run"], warm);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/dry run: every task of this figure is already in the run cache/);
+    expect(r.stdout).not.toMatch(/^sbatch /m);
+    expect(squeue("%i")).toBe("");
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
 
   it("--detach submits a driver job that computes the figure on the cluster", async () => {
     const results = fresh();

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { BACKENDS, BackendName, forcedBackend, nativePackage } from "../backend-choice";
+import { loadBlas } from "../kernels/blas";
+
+/**
+ * Recomputing a results folder that already holds a figure (a committed `cpu` result, say) on the backend
+ * that computed it. Backends agree to float32 rounding, not bit for bit, so a default that changed since
+ * (wasm-blas where OpenBLAS loads) would otherwise rewrite the data with no change of code or config.
+ * LOTTERY_BACKEND, when set, wins; a recorded backend that cannot run here is said, not forced.
+ */
+export interface BackendDecision {
+  /** The backend to force for every workload of the run, or null to keep the per-model choice. */
+  pin: BackendName | null;
+  /** One line for the user: what was chosen and why; null when the folder records nothing. */
+  line: string | null;
+}
+
+/** The backend recorded in `outDir/provenance.json`, if any. */
+export function recordedBackend(outDir: string): { name: BackendName; blas?: string } | null {
+  const path = join(outDir, "provenance.json");
+  if (!existsSync(path)) return null;
+  try {
+    const backend = JSON.parse(readFileSync(path, "utf8")).backend;
+    return (BACKENDS as readonly string[]).includes(backend?.name) ? { name: backend.name, blas: backend.blas } : null;
+  } catch {
+    return null; // an unreadable provenance pins nothing; the output guard reports the folder itself
+  }
+}
+
+/** Whether `name` can run on this machine. */
+function available(name: BackendName): boolean {
+  if (name === "tensorflow") return nativePackage() !== null;
+  if (name === "wasm-blas") return loadBlas() !== null;
+  return true;
+}
+
+export function decideBackend(outDir: string): BackendDecision {
+  const recorded = recordedBackend(outDir);
+  if (!recorded) return { pin: null, line: null };
+  const where = relative(process.cwd(), outDir) || outDir;
+  const forced = forcedBackend();
+  if (forced) return { pin: null, line: forced === recorded.name ? null : `${where} was computed on ${recorded.name}; LOTTERY_BACKEND=${forced} recomputes it on ${forced}, so data.json may differ in the last digits.` };
+  if (!available(recorded.name)) {
+    const fix = recorded.name === "tensorflow" ? "run `npm run native`" : "install OpenBLAS (apt-get install libopenblas0-pthread)";
+    return { pin: null, line: `${where} was computed on ${recorded.name}, which cannot run here (${fix} to reproduce it bit for bit); recomputing on the default backend, so data.json may differ in the last digits.` };
+  }
+  const here = recorded.name === "wasm-blas" ? loadBlas()?.description : undefined;
+  const kernels = here && recorded.blas && here !== recorded.blas ? ` (its ${recorded.blas}; here ${here}: OpenBLAS picks kernels by CPU, so the last digits may differ)` : "";
+  return { pin: recorded.name, line: `reproducing ${where} on ${recorded.name}, the backend that computed it${kernels}; set LOTTERY_BACKEND to choose another.` };
+}
