@@ -1,5 +1,6 @@
 import { FigureStep, computeBySteps } from "./figure";
-import { SparseSetup, copyPairs, denseReplicate, pairPaths, subnetwork, trainCopies } from "./subnetworks";
+import { SparseSetup, copyPairs, denseReplicate, denseRun, pairPaths, subnetwork, trainCopies } from "./subnetworks";
+import { branchAt } from "../lmc/instability";
 import { runTasks } from "../parallel/pool";
 import { Task, TaskResult } from "../parallel/tasks";
 import { PathResult } from "../lmc/path";
@@ -28,6 +29,12 @@ export interface BatchGridConfig extends SparseSetup {
   instabilityLevels: number[];
   /** Data orders of the dense runs per initialisation behind each batch size's matching threshold. */
   referenceDataSeeds: number[];
+  /**
+   * Pairs of dense copies per initialisation, branched at k = 0, for the dense network's own instability at
+   * each batch size: the premise that a larger batch stabilises training is measured, not assumed. Data
+   * orders 2p+1 and 2p+2, so the reference runs with those orders are reused.
+   */
+  densePairs: number;
 }
 
 /** The same epochs at another batch size, the rate held: steps, drops and warm-up scale with 1 / batch. */
@@ -55,10 +62,19 @@ export interface RoundPair {
   angular: number;
 }
 
+/** One pair of dense copies branched at k = 0: the paper's instability and the alpha-weighted barrier. */
+export interface DensePair {
+  initSeed: number;
+  barrier: number;
+  linearBarrier: number;
+}
+
 export interface BatchResult {
   batchSize: number;
   steps: number;
   denseErrors: number[];
+  /** The dense network's instability at k = 0, one entry per pair of copies. */
+  denseInstability: DensePair[];
   levels: BatchLevel[];
   instability: { level: number; initSeed: number; barriers: number[] }[];
   rounds: RoundPair[];
@@ -66,6 +82,7 @@ export interface BatchResult {
 
 function validate(c: BatchGridConfig): void {
   if (!c.batchSizes.length) throw new UserError("batchSizes is empty: give at least one batch size.");
+  if (!(Number.isInteger(c.densePairs) && c.densePairs >= 1)) throw new UserError(`densePairs ${c.densePairs} must be a positive integer: the dense instability at each batch size is the premise of the figure.`);
   if (!(Number.isInteger(c.maxLevel) && c.maxLevel >= 1)) throw new UserError(`maxLevel ${c.maxLevel} must be a positive integer.`);
   for (const l of [...c.levels, ...c.instabilityLevels]) if (!Number.isInteger(l) || l < 1 || l > c.maxLevel) throw new UserError(`level ${l} must be an integer in 1..${c.maxLevel} (maxLevel).`);
 }
@@ -85,6 +102,7 @@ function planBatch(c: BatchGridConfig, batchSize: number) {
     cells,
     unstable,
     pairs: copyPairs(setup, unstable.map((x) => imp(x.initSeed, x.level))),
+    densePairs: copyPairs({ pairs: c.densePairs }, c.initSeeds.map((s) => branchAt(denseRun(setup, s), 0))),
     steps,
     ends: steps.map((x) => [imp(x.initSeed, x.level), imp(x.initSeed, x.level + 1)] as const),
   };
@@ -131,18 +149,24 @@ export const BATCH_GRID_STEPS: FigureStep<BatchGridConfig>[] = [
   },
   {
     id: "copies",
-    doc: "At the rounds chosen for the instability analysis, train pairs of copies of each IMP subnetwork from m * W0 with different data orders (2p+1 and 2p+2).",
+    doc: "At every batch size, train pairs of copies of the dense network from W0 with different data orders (2p+1 and 2p+2; the dense instability at k = 0), and at the rounds chosen for the instability analysis, pairs of copies of each IMP subnetwork from m * W0.",
     run: async (c) => {
-      await trainCopies(plan(c).flatMap((p) => p.pairs));
+      validate(c);
+      await trainCopies(plan(c).flatMap((p) => [...p.densePairs, ...p.pairs]));
     },
   },
   {
     id: "paths",
-    doc: "Evaluate the error along the linear path between the two copies of every pair, and between the solutions of every two successive rounds (round L and L + 1, under round L + 1's mask; round 0 is the dense network).",
+    doc: "Evaluate the error along the linear path between the two copies of every pair (dense and IMP), and between the solutions of every two successive rounds (round L and L + 1, under round L + 1's mask; round 0 is the dense network).",
     run: async (c, state) => {
       const plans = plan(c);
       const instability = [];
-      for (const p of plans) instability.push(await pairPaths(p.setup, p.pairs));
+      const dense = [];
+      for (const p of plans) {
+        dense.push(await pairPaths(p.setup, p.densePairs));
+        instability.push(await pairPaths(p.setup, p.pairs));
+      }
+      state.denseInstability = dense;
       state.instability = instability;
       const alphas = evenAlphas(c.alphas);
       state.rounds = await perBatch(plans, (p) => p.ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
@@ -150,13 +174,14 @@ export const BATCH_GRID_STEPS: FigureStep<BatchGridConfig>[] = [
   },
   {
     id: "summarise",
-    doc: "Per batch size: the dense, IMP and reinitialised test errors; each pair's instability (the largest error on its path minus the mean of its endpoints'); for every two successive rounds, the barrier between them and the angular distance 2 * angle / pi between their solutions over round L + 1's weights.",
+    doc: "Per batch size: the dense, IMP and reinitialised test errors; the dense network's instability at k = 0 (and the alpha-weighted barrier) per pair of copies; each IMP pair's instability (the largest error on its path minus the mean of its endpoints'); for every two successive rounds, the barrier between them and the angular distance 2 * angle / pi between their solutions over round L + 1's weights.",
     run: async (c, state) => {
       const batches: BatchResult[] = [];
       for (const [b, p] of plan(c).entries()) {
         const imp = (state.imp as Summaries)[b];
         const reinit = (state.reinit as Summaries)[b];
         const paths = (state.instability as PathResult[][])[b];
+        const densePaths = (state.denseInstability as PathResult[][])[b];
         const roundPaths = (state.rounds as PathResult[][])[b];
         const rounds: RoundPair[] = [];
         for (const [i, [a, z]] of p.ends.entries()) {
@@ -167,6 +192,7 @@ export const BATCH_GRID_STEPS: FigureStep<BatchGridConfig>[] = [
           batchSize: p.batchSize,
           steps: p.setup.train.steps,
           denseErrors: (state.reference as Summaries)[b].map((r) => r.test.error),
+          denseInstability: p.densePairs.map((q, j) => ({ initSeed: c.initSeeds[q.start], barrier: densePaths[j].test.meanBarrier, linearBarrier: densePaths[j].test.linearBarrier })),
           levels: p.cells.map((x, i) => ({ ...x, density: nominalDensity(c.fraction, x.level), impError: imp[i].test.error, reinitError: reinit[i].test.error })),
           instability: p.unstable.map((x, i) => ({ ...x, barriers: paths.filter((_, j) => p.pairs[j].start === i).map((q) => q.test.meanBarrier) })),
           rounds,

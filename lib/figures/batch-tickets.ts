@@ -1,5 +1,5 @@
 import { defineFigure, FigureResult } from "./figure";
-import { ClaimCheck, STABILITY, check, combine, thresholdCheck } from "./claims";
+import { ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } from "./claims";
 import { color, densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
 import { BATCH_GRID_STEPS, BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "./batch-grid";
 import { BATCH_GRID, BATCH_GRID_NOTES } from "./batch-presets";
@@ -43,6 +43,18 @@ function levelsOf(c: BatchGridConfig, b: BatchResult): Level[] {
       gap: { margin: imp.mean - reinit.mean, noise },
     };
   });
+}
+
+const denseInstabilityOf = (b: BatchResult) => ({
+  value: meanStd(b.denseInstability.map((x) => x.barrier)),
+  weighted: meanStd(b.denseInstability.map((x) => x.linearBarrier)),
+  n: b.denseInstability.length,
+});
+
+/** "stable", "unstable", "stable (borderline)": the figure's one rule (thresholdSide with STABILITY) for every table and claim. */
+function stabilityLabel(value: MeanStd, n: number): string {
+  const side = thresholdSide(value, n, STABILITY.threshold, STABILITY.minBand);
+  return `${side.below ? "yes" : "no"}${side.borderline ? " (borderline)" : ""}`;
 }
 
 const instabilityAt = (b: BatchResult, level: number) => {
@@ -92,10 +104,20 @@ function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
     rows: r.batches.flatMap((b) =>
       c.instabilityLevels.map((level) => {
         const s = instabilityAt(b, level);
-        return [b.batchSize, level, (100 * nominalDensity(c.fraction, level)).toFixed(1), meanPm(s.value, s.n), s.value.mean < STABILITY_THRESHOLD ? "yes" : "no"];
+        return [b.batchSize, level, (100 * nominalDensity(c.fraction, level)).toFixed(1), meanPm(s.value, s.n), stabilityLabel(s.value, s.n)];
       }),
     ),
-    note: "a ± b: mean ± one sample standard deviation over the pairs of copies.",
+    note: "a ± b: mean ± one sample standard deviation over the pairs of copies. Stable: below 2 pp; borderline when 2 pp lies within one std of the mean (or 0.2 pp).",
+  };
+  const denseTable = {
+    id: "dense-instability",
+    title: "The dense network's instability at k = 0 per batch size (the premise: does a larger batch stabilise training?)",
+    columns: ["batch", "steps", "pairs", "test instability (pp)", "alpha-weighted barrier (pp)", "stable (< 2 pp)"],
+    rows: r.batches.map((b) => {
+      const d = denseInstabilityOf(b);
+      return [b.batchSize, b.steps, d.n, meanPm(d.value, d.n), meanPm(d.weighted, d.n), stabilityLabel(d.value, d.n)];
+    }),
+    note: "Copies of each initialisation's dense network branched at step 0 with different data orders. Test instability: the largest error on the path minus the mean of the endpoints' errors (the LMC paper's); alpha-weighted: the largest error above the straight line between the endpoints. Same stability rule as the IMP table.",
   };
   const [small, large] = [r.batches[0], r.batches[r.batches.length - 1]];
   const sparsest = Math.max(...c.levels);
@@ -120,7 +142,12 @@ function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
     const [s, l] = [instabilityAt(small, level).value, instabilityAt(large, level).value];
     return { level, small: s.mean, large: l.mean, withinNoise: Math.abs(s.mean - l.mean) <= Math.max(s.std, l.std, STABILITY.minBand) };
   });
+  const densePremise = (b: BatchResult, expectBelow: boolean) => {
+    const d = denseInstabilityOf(b);
+    return thresholdCheck("large-batch-stabilises", `dense network at batch ${b.batchSize}, k = 0: instability`, d.value, d.n, STABILITY, expectBelow);
+  };
   const checks = [
+    r.batches.length > 1 ? combine("large-batch-stabilises", [densePremise(small, false), densePremise(large, true)]) : check("large-batch-stabilises", "not tested", "one batch size only."),
     r.batches.length > 1 ? noBetter(at(small, sparsest)) : check("small-batch-no-better", "not tested", "one batch size only."),
     r.batches.length > 1 ? ticket() : check("large-batch-ticket", "not tested", "one batch size only."),
     check(
@@ -130,27 +157,40 @@ function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
     ),
     stableAtLarge,
   ];
+  const [smallSparse, largeSparse] = [at(small, sparsest), at(large, sparsest)];
+  const smallDense = meanStd(small.denseErrors.map((e) => 1 - e));
+  const pp = (x: number) => `${(100 * Math.abs(x)).toFixed(2)} pp`;
+  const gapDriver =
+    r.batches.length > 1
+      ? `What moves the IMP - reinit gap, batch ${small.batchSize} -> ${large.batchSize} at ${(100 * smallSparse.density).toFixed(1)} %: random reinitialisation ${smallSparse.reinit.mean >= largeSparse.reinit.mean ? "loses" : "gains"} ${pp(smallSparse.reinit.mean - largeSparse.reinit.mean)} and IMP ${smallSparse.imp.mean >= largeSparse.imp.mean ? "loses" : "gains"} ${pp(smallSparse.imp.mean - largeSparse.imp.mean)}, so the gap changes by ${marginText({ margin: largeSparse.gap.margin - smallSparse.gap.margin, noise: Math.hypot(largeSparse.gap.noise, smallSparse.gap.noise) })} pp; IMP at batch ${large.batchSize} (${meanPm(largeSparse.imp, largeSparse.n)} %) is ${largeSparse.imp.mean >= smallDense.mean ? "above" : "below"} the batch-${small.batchSize} dense network (${meanPm(smallDense, small.denseErrors.length)} %).`
+      : null;
   const findings = [
+    ...r.batches.map((b) => {
+      const d = denseInstabilityOf(b);
+      return `Batch ${b.batchSize}: dense instability at k = 0 ${meanPm(d.value, d.n)} pp (alpha-weighted barrier ${meanPm(d.weighted, d.n)} pp), stable: ${stabilityLabel(d.value, d.n)}.`;
+    }),
+    ...(gapDriver ? [gapDriver] : []),
     ...r.batches.map((b) => `Batch ${b.batchSize} (${b.steps} steps): dense ${meanPm(meanStd(b.denseErrors.map((e) => 1 - e)), b.denseErrors.length)} %; ${levelsOf(c, b).map((l) => `${(100 * l.density).toFixed(1)} %: IMP ${(100 * l.imp.mean).toFixed(2)} vs reinit ${(100 * l.reinit.mean).toFixed(2)}`).join(", ")}.`),
     ...r.batches.map((b) => `Batch ${b.batchSize}: IMP instability ${c.instabilityLevels.map((level) => `round ${level} ${meanPm(instabilityAt(b, level).value, instabilityAt(b, level).n)} pp`).join(", ")}.`),
   ];
-  return { plots: [accuracyPlot, instabilityPlot], tables: [table, instabilityTable], findings, checks };
+  return { plots: [accuracyPlot, instabilityPlot], tables: [denseTable, table, instabilityTable], findings, checks };
 }
 
 export const batchTickets = defineFigure<BatchGridConfig, BatchGridData>({
   id: "maene/tickets-vs-batch",
-  title: "Tickets at initialisation under stable, large-batch training (LeNet-300-100, Fashion-MNIST, SGD 0.1)",
+  title: "Tickets at initialisation vs batch size, with the dense instability at k = 0 measured per batch (LeNet-300-100, Fashion-MNIST, SGD 0.1)",
   source: "Maene, Li, Moens 2021, Towards Understanding Iterative Magnitude Pruning: Why Lottery Tickets Win, Figs. 1-2",
   claim:
     "With small batches, IMP reset to initialisation (k = 0) is no better than random reinitialisation; training made stable by a larger batch (same epochs) lets IMP at k = 0 find matching tickets, and the instability of IMP subnetworks falls as the batch grows.",
   claims: [
+    { id: "large-batch-stabilises", text: "The premise: training at the smallest batch is unstable at initialisation and a larger batch (same epochs, same rate) makes it stable: the dense network's instability at k = 0 is above 2 pp at the smallest batch and below it at the largest." },
     { id: "small-batch-no-better", text: "At the smallest batch, IMP reset to initialisation is no better than random reinitialisation at high sparsity." },
     { id: "large-batch-ticket", text: "At the largest batch, IMP reset to initialisation finds matching tickets: matching at a sparsity where random reinitialisation is not." },
     { id: "instability-falls", text: "The instability of IMP subnetworks (rewound to k = 0) falls as the batch size grows." },
     { id: "stable-at-large-batch", text: "At the largest batch, IMP subnetworks at k = 0 are stable (below 2 pp)." },
   ],
   method:
-    "For each batch size, train the dense network for the same number of epochs at the same learning rate (steps and rate drops scaled by 1 / batch), run IMP reset to initialisation (k = 0) for several rounds, and train a random reinitialisation of each round's mask. Report both accuracies per round against that batch size's dense accuracy (matching: within one std of it), and the instability (two copies with different data orders, error barrier) of IMP subnetworks at chosen rounds.",
+    "For each batch size, train the dense network for the same number of epochs at the same learning rate (steps and rate drops scaled by 1 / batch) and measure its instability at k = 0 (pairs of copies from W0 with different data orders), run IMP reset to initialisation (k = 0) for several rounds, and train a random reinitialisation of each round's mask. Report both accuracies per round against that batch size's dense accuracy (matching: within one std of it), and the instability (two copies with different data orders, error barrier) of IMP subnetworks at chosen rounds.",
   presetNotes: BATCH_GRID_NOTES,
   presets: BATCH_GRID,
   compute: runBatchGrid,
