@@ -1,4 +1,4 @@
-import { Dataset, takeFirst } from "./dataset";
+import { Dataset, averagePool, takeFirst } from "./dataset";
 import { FASHION_MEAN, FASHION_MNIST_DIR, FASHION_STD, MNIST_MEAN, MNIST_STD, loadMnistFormat, mnistDataDir } from "./mnist";
 import { loadCifar10, loadCifar10Jpeg } from "./cifar10";
 import { UserError } from "../util/errors";
@@ -26,6 +26,8 @@ export interface DataConfig {
   testSubset?: number | null;
   /** Random crops and flips of the training batches (null: none). */
   augment?: AugmentSpec | null;
+  /** Average-pool every image over blocks of this size (2: 32x32 to 16x16; null or absent: as stored). */
+  downsample?: number | null;
 }
 
 const cache = new Map<string, Dataset>();
@@ -40,7 +42,26 @@ export function loadDataset(config: DataConfig, dir?: string): Dataset {
     full = loader(dir);
     cache.set(key, full);
   }
+  const factor = config.downsample ?? 1;
+  if (factor !== 1) full = pooled(full, key, factor);
   const train = config.trainSubset == null ? full.train : takeFirst(full.train, config.trainSubset, `${config.dataset} training subset`);
   const test = config.testSubset == null ? full.test : takeFirst(full.test, config.testSubset, `${config.dataset} test subset`);
   return { ...full, train, test };
+}
+
+/** The data set average-pooled by `factor` (once per process). */
+function pooled(full: Dataset, key: string, factor: number): Dataset {
+  const [h, w] = full.shape;
+  if (!Number.isInteger(factor) || factor < 1 || h % factor || w % factor) {
+    throw new UserError(`data.downsample ${factor} must be a positive integer that divides the image size ${h}x${w} of ${full.name}; use e.g. 2 for ${h / 2}x${w / 2}.`);
+  }
+  const pooledKey = `${key}:pool${factor}`;
+  let out = cache.get(pooledKey);
+  if (!out) {
+    const train = averagePool(full.train, full.shape, factor);
+    const test = averagePool(full.test, full.shape, factor);
+    out = { ...full, shape: train.shape, train: train.split, test: test.split };
+    cache.set(pooledKey, out);
+  }
+  return out;
 }

@@ -9,6 +9,8 @@ import { UserError } from "../util/errors";
 /** Models by name. A new model is one file plus one entry here. */
 const MODELS: Record<string, ModelFactory> = {
   "lenet-300-100": fullyConnected("lenet-300-100", [300, 100]),
+  // The same with batch norm after each hidden layer (the sparse-instability search's candidate).
+  "lenet-300-100-bn": fullyConnected("lenet-300-100-bn", [300, 100], { batchNorm: true }),
   "conv-2": convNet("conv-2", [[64, 64]], [256, 256]),
   "conv-4": convNet("conv-4", [[64, 64], [128, 128]], [256, 256]),
   "conv-6": convNet("conv-6", [[64, 64], [128, 128], [256, 256]], [256, 256]),

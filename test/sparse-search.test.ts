@@ -1,0 +1,94 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend";
+import { getModel, hasBatchNorm } from "../lib/models/registry";
+import { initParams } from "../lib/models/init";
+import { toDevice } from "../lib/models/params";
+import { trainingMode } from "../lib/models/batch-norm";
+import { averagePool } from "../lib/data/dataset";
+import { loadDataset } from "../lib/data/registry";
+import { ensureRun } from "../lib/materialise/run";
+import { loadWeights } from "../lib/store/runs";
+import { SPARSE_CANDIDATES, measureSparse } from "../lib/search/sparse-unstable";
+import { impLevel } from "../lib/prune/imp";
+import { freshResults } from "./support/env";
+import { tinyRun } from "./support/tiny";
+
+beforeAll(async () => {
+  freshResults();
+  await initBackend("lenet-300-100-bn");
+});
+
+describe("the MLP with batch norm", () => {
+  it("has batch norm after each hidden layer, no hidden bias, and prunes only the dense kernels", () => {
+    const m = getModel("lenet-300-100-bn", [28, 28, 1], 10);
+    expect(m.params.map((p) => p.name)).toEqual(["fc1.weight", "fc2.weight", "bn1.weight", "bn1.bias", "bn2.weight", "bn2.bias", "fc.weight", "fc.bias"]);
+    expect(m.params.filter((p) => p.prunable).map((p) => p.name)).toEqual(["fc1.weight", "fc2.weight", "fc.weight"]);
+    expect((m.buffers ?? []).map((b) => b.name)).toEqual(["bn1.running_mean", "bn1.running_var", "bn2.running_mean", "bn2.running_var"]);
+    expect(hasBatchNorm("lenet-300-100-bn")).toBe(true);
+    expect(hasBatchNorm("lenet-300-100")).toBe(false);
+  });
+
+  it("normalises each hidden feature over the batch in training mode and records its statistics", () => {
+    const m = getModel("lenet-300-100-bn", [4, 4, 1], 3);
+    const p = toDevice(initParams(m, 1));
+    const x = tf.randomNormal([32, 4, 4, 1], 0, 1, "float32", 3);
+    const { mode, updates } = trainingMode(p);
+    const logits = m.forward(p, x, mode);
+    expect(logits.shape).toEqual([32, 3]);
+    // running mean moves from 0 toward the batch mean of fc1's outputs (momentum 0.1)
+    const pre = tf.matMul(tf.reshape(x, [32, 16]), p["fc1.weight"] as tf.Tensor2D);
+    const expected = tf.mul(tf.mean(pre, 0), 0.1).arraySync() as number[];
+    const got = updates["bn1.running_mean"].arraySync() as number[];
+    got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+    // evaluation uses the running statistics: a different function of the same input
+    const evalLogits = m.forward(p, x);
+    expect(tf.max(tf.abs(tf.sub(evalLogits, logits))).arraySync()).toBeGreaterThan(1e-3);
+  });
+
+  it("trains, and IMP keeps its pruned weights at exactly zero", async () => {
+    const run = tinyRun({ model: "lenet-300-100-bn" });
+    const dense = await ensureRun(run);
+    expect(dense.test.error).toBeLessThan(0.5);
+    const level = impLevel({ dense: run, rewindStep: 5, fraction: 0.5, scope: "global" }, 1);
+    await ensureRun(level);
+    const w = loadWeights(level, level.train.steps);
+    const zeros = Array.from(w["fc1.weight"].data as Float32Array).filter((v) => v === 0).length;
+    expect(zeros / (w["fc1.weight"].data as Float32Array).length).toBeGreaterThan(0.3);
+  });
+});
+
+describe("downsampled data", () => {
+  it("average-pools each channel over blocks, by hand", () => {
+    // one 2x4 image with 2 channels: channel 0 holds 0..7, channel 1 holds 10 * that
+    const x = new Float32Array(16);
+    for (let i = 0; i < 8; i++) (x[2 * i] = i), (x[2 * i + 1] = 10 * i);
+    const { split, shape } = averagePool({ x, y: new Int32Array([3]), count: 1 }, [2, 4, 2], 2);
+    expect(shape).toEqual([1, 2, 2]);
+    // block (0,0) holds pixels 0,1,4,5 -> 2.5; block (0,1) holds 2,3,6,7 -> 4.5
+    expect(Array.from(split.x)).toEqual([2.5, 25, 4.5, 45]);
+    expect(Array.from(split.y)).toEqual([3]);
+  });
+
+  it("changes the data set's shape, and rejects a factor that does not divide the image in one line", () => {
+    const d = loadDataset({ dataset: "mnist", downsample: 2, trainSubset: 100 });
+    expect(d.shape).toEqual([14, 14, 1]);
+    expect(d.train.x.length).toBe(100 * 14 * 14);
+    expect(() => loadDataset({ dataset: "mnist", downsample: 3 })).toThrow(/data\.downsample 3 must be a positive integer that divides the image size 28x28 of mnist; use e\.g\. 2 for 14x14\./);
+  });
+});
+
+describe("the sparse-instability search", () => {
+  it("measures dense and IMP cells at k = 0 and the late k, and calls the result shown only by its rule", async () => {
+    const c = { ...SPARSE_CANDIDATES[0], data: { dataset: "mnist", trainSubset: 600 }, train: { ...SPARSE_CANDIDATES[0].train, steps: 40, lrDropSteps: [30], batchSize: 60 } };
+    const plan = { initSeeds: [1], pairs: 1, fraction: 0.5, levels: [1], lateFraction: 0.1, alphas: 3, trainEvalSubset: 100, batchNorm: { mode: "recompute" as const, batches: 2, batchSize: 60 } };
+    const m = await measureSparse(c, plan);
+    expect(m.lateK).toBe(4);
+    expect(m.denseRuns).toBe(3);
+    expect(m.cells.map((x) => [x.k, x.level, x.density])).toEqual([[0, 1, 0.5], [4, 1, 0.5]]);
+    for (const x of m.cells) expect(x.instabilities).toHaveLength(1);
+    const [early, late] = m.cells;
+    const firm = early.stable === "no" && !early.matching.matching && !early.matching.borderline && late.stable === "yes" && late.matching.matching && !late.matching.borderline;
+    expect(m.shows).toBe(firm);
+  });
+});
