@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { sweepStaleTemporaries } from "./stale-temporaries";
@@ -21,6 +21,19 @@ function nearestExisting(path: string): string {
   return p;
 }
 
+const isFolder = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** A path that must be a folder (the results folder, or one of its folders) is a file. */
+export function notAFolder(path: string): StorageError {
+  return new StorageError(`${path} is a file, not a folder; move it away or set LOTTERY_RESULTS to a folder.`, "ENOTDIR");
+}
+
 function writable(dir: string): boolean {
   try {
     accessSync(dir, constants.W_OK);
@@ -38,6 +51,8 @@ export function storageError(path: string, e: unknown): Error {
     return new StorageError(`cannot write ${path}: no space left on its disk (${code}); free some space (or set LOTTERY_RESULTS to a folder on another disk) and run the same command again; ${keep}.`, code);
   }
   const folder = nearestExisting(dirname(path));
+  if (code === "ENOTDIR" && !isFolder(folder)) return notAFolder(folder);
+  if (code === "EISDIR" && isFolder(path)) return new StorageError(`cannot write ${path}: it is a folder; move it away, or set LOTTERY_RESULTS to another folder.`, code);
   if (code === "EACCES" || code === "EPERM" || code === "EROFS" || ((code === "ENOENT" || code === "EEXIST") && !writable(folder))) {
     return new StorageError(`cannot write ${path}: the folder ${folder} is not writable (${code}); make it writable, or set LOTTERY_RESULTS to a writable folder.`, code);
   }
@@ -45,13 +60,16 @@ export function storageError(path: string, e: unknown): Error {
 }
 
 /**
- * mkdir -p that fails with one clear line (a read-only folder, a full disk). It creates one level at a
- * time: Node's recursive mkdir can loop forever where a folder cannot be created (e.g. under /proc).
+ * mkdir -p that fails with one clear line (a read-only folder, a full disk, a file where a folder should
+ * be). It creates one level at a time: Node's recursive mkdir can loop forever where a folder cannot be
+ * created (e.g. under /proc).
  */
 export function ensureDir(dir: string): void {
-  if (existsSync(dir)) return;
+  if (isFolder(dir)) return;
   const missing: string[] = [];
-  for (let p = resolve(dir); !existsSync(p) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+  let p = resolve(dir);
+  for (; !existsSync(p) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+  if (!isFolder(p)) throw notAFolder(p);
   for (const p of missing) {
     try {
       mkdirSync(p);
