@@ -8,6 +8,8 @@ import { FigureRun, renderFigure, runFigure } from "../lib/figures/run-figure";
 import { freshResults } from "./support/env";
 import { meanPm, pmOf } from "../lib/util/stats";
 import { bundledTraceTypes, traceTypesOf } from "../lib/report/plotly";
+import { IffCell, STABILITY, iffCheck, stabilitySide, thresholdCheck } from "../lib/figures/claims";
+import { categoryPoints } from "../lib/figures/plot-helpers";
 
 const root = resolve(__dirname, "..");
 const committed = (id: string, preset = "cpu") => join(root, "results", "figures", id, preset);
@@ -123,5 +125,135 @@ describe("one replicate is shown with n and no spread", () => {
     expect(text).toMatch(/over 1 initialisation\./);
     expect(text).toMatch(/\(n = 1\)/);
     expect(r.plots.every((p) => p.caption && /n = 1/.test(p.caption))).toBe(true);
+  });
+});
+
+describe("a claim says no more than its data", () => {
+  const render = (id: string) => {
+    const { config, ...data } = load(id);
+    return getFigure(id).render(config, data);
+  };
+  const verdictOf = (r: { checks: { claim: string; verdict: string; evidence: string }[] }, claim: string) => r.checks.find((c) => c.claim === claim)!;
+  const cell = (a: boolean, b: boolean, borderline = false): IffCell => ({ name: `${a}/${b}`, a, aBorderline: borderline, b, bBorderline: false, detail: "d" });
+  const names = { cell: "cell", cells: "cells", a: "matching", b: "stable", both: "both matching and stable", neither: "neither" };
+
+  it("an \"A exactly when B\" claim is tested only where the two properties vary across its cells", () => {
+    const allBoth = iffCheck("c", [cell(true, true), cell(true, true), cell(true, true)], names);
+    expect(allBoth.verdict).toBe("not tested");
+    expect(allBoth.evidence).toMatch(/0 non-trivial/);
+    expect(allBoth.evidence).toMatch(/Every cell is both matching and stable/);
+    expect(iffCheck("c", [cell(false, false), cell(false, false)], names).verdict).toBe("not tested");
+    const varied = iffCheck("c", [cell(true, true), cell(false, false)], names);
+    expect(varied.verdict).toBe("agrees");
+    expect(varied.evidence).toMatch(/1 non-trivial/);
+    expect(iffCheck("c", [cell(true, true), cell(true, false)], names).verdict).toBe("differs");
+    expect(iffCheck("c", [cell(true, true), cell(false, true)], names).verdict).toBe("differs");
+    // An exception within the noise, or agreement that only borderline cells exercise, is borderline.
+    expect(iffCheck("c", [cell(true, true), cell(true, false, true)], names).verdict).toBe("borderline");
+    expect(iffCheck("c", [cell(true, true), cell(false, false, true)], names).verdict).toBe("borderline");
+    expect(iffCheck("c", [], names).verdict).toBe("not tested");
+  });
+
+  it.each([
+    ["lmc/rewind-k", "together"],
+    ["unstable/rewind-k", "together"],
+    ["lmc/sparsity-sweep", "matching-are-stable"],
+    ["unstable/sparsity-sweep", "matching-are-stable"],
+    ["lmc/sparse-k0", "matching-iff-stable"],
+    ["unmasking/successive-levels", "connected-iff-matching"],
+  ])("%s: \"%s\" over cells that are all both is not tested, and counts its non-trivial cells", (id, claim) => {
+    const c = verdictOf(render(id), claim);
+    expect(c.verdict).toBe("not tested");
+    expect(c.evidence).toMatch(/ 0 non-trivial /);
+  });
+
+  it("unstable/successive-levels: the one exception (3.81 ± 2.04 pp) is borderline in every claim, finding and table", () => {
+    const r = render("unstable/successive-levels");
+    const iff = verdictOf(r, "connected-iff-matching");
+    expect(iff.verdict).toBe("borderline");
+    expect(iff.evidence).toMatch(/1 non-trivial/);
+    for (const c of r.checks.filter((x) => x.evidence.includes("3.81 ± 2.04"))) expect(c.verdict).toBe("borderline");
+    for (const f of r.findings.filter((x) => x.includes("3.81 ± 2.04") && !x.startsWith("Paper:"))) expect(f).toMatch(/borderline/);
+    const row = r.tables[0].rows.find((x) => x[3] === "3.81 ± 2.04")!;
+    expect(row[7]).toBe("no (borderline)");
+  });
+
+  // Every classification of a barrier or instability in these tables follows thresholdSide with STABILITY.
+  const parsePm = (s: string) => {
+    const m = /^(-?[\d.]+) ± ([\d.]+)$/.exec(s)!;
+    return { mean: Number(m[1]) / 100, std: Number(m[2]) / 100 };
+  };
+  it.each([
+    ["unstable/perturbation", "perturbations", 6, 7],
+    ["unmasking/perturbation", "perturbations", 6, 7],
+    ["unstable/successive-levels", "levels", 3, 7],
+    ["unmasking/successive-levels", "levels", 3, 7],
+    ["unstable/dense-instability", "summary", 2, 6],
+    ["unstable/dense-instability", "variants", 3, 7],
+    ["resnet20/dense-instability", "summary", 2, 6],
+  ])("%s, table %s: every row's label is borderline exactly where the 2 pp rule says so", (id, tableId, valueCol, labelCol) => {
+    const table = render(id).tables.find((t) => t.id === tableId)!;
+    for (const row of table.rows) {
+      const side = stabilitySide(parsePm(String(row[valueCol])), 2);
+      expect(String(row[labelCol]).endsWith("(borderline)"), `${row[valueCol]} -> ${row[labelCol]}`).toBe(side.borderline);
+    }
+  });
+
+  it("a 2.02 ± 0.48 pp barrier is borderline in every place it appears (unstable/perturbation)", () => {
+    expect(thresholdCheck("x", "barrier", { mean: 0.0202, std: 0.0048 }, 2, STABILITY, false).verdict).toBe("borderline");
+    const r = render("unstable/perturbation");
+    const row = r.tables[0].rows.find((x) => x[6] === "2.02 ± 0.48")!;
+    expect(row[7]).toBe("different mode (borderline)");
+    const mentions = r.findings.filter((f) => f.includes("2.02 ± 0.48"));
+    expect(mentions.length).toBeGreaterThan(0);
+    for (const f of mentions) expect(f).toMatch(/borderline[^;]*2\.02 ± 0\.48/);
+    for (const c of r.checks.filter((x) => x.evidence.includes("2.02 ± 0.48"))) expect(c.verdict).toBe("borderline");
+    // The same cell moved to noise 1x at k = 0, where a claim checks it: borderline there too.
+    const { config, ...data } = load("unstable/perturbation");
+    type Cell = { k: number; initSeed: number; level: number; scale: number; barrier: number };
+    const at4 = (x: Cell) => data.cells.find((y: Cell) => y.k === 0 && y.level === 2 && y.scale === 4 && y.initSeed === x.initSeed).barrier;
+    for (const x of data.cells as Cell[]) if (x.k === 0 && x.level === 2 && x.scale === 1) x.barrier = at4(x);
+    const moved = getFigure("unstable/perturbation").render(config, data);
+    // (The claim combines it with level 6, which firmly differs; its own part says borderline.)
+    expect(verdictOf(moved, "not-robust-when-unstable").evidence).toMatch(/level 2 \(41\.0 %\), noise 1x: barrier 2\.02 ± 0\.48 pp[^;]*\(borderline/);
+    expect(moved.findings.find((f) => f.startsWith("k = 0, level 2"))).toMatch(/different mode \(borderline\)/);
+  });
+
+  it("unstable/dense-instability shows the paper's instability and the α-weighted barrier for Low and Warmup, and Warmup's lower rate", () => {
+    const { config } = load("unstable/dense-instability");
+    const r = render("unstable/dense-instability");
+    const table = r.tables.find((t) => t.id === "variants")!;
+    const col = table.columns.indexOf("test α-weighted barrier at k = 0 (pp)");
+    expect(col).toBeGreaterThan(0);
+    for (const label of ["Low", "Warmup"]) {
+      const row = table.rows.find((x) => x[0] === label)!;
+      expect(row[col]).toBe("0.00 ± 0.00");
+      expect(row[3]).toBe("0.52 ± " + (label === "Low" ? "0.09" : "0.28"));
+      const finding = r.findings.find((f) => f.startsWith(`${label} (`))!;
+      expect(finding).toMatch(/instability \(the paper's\) 0\.52 ± 0\.\d\d pp/);
+      expect(finding).toMatch(/α-weighted barrier 0\.00 ± 0\.00 pp/);
+    }
+    const warmup = config.variants.find((v: { id: string }) => v.id === "warmup").train.lr;
+    expect(warmup).toBe(0.03);
+    expect(r.findings.some((f) => f.includes(`Warmup's schedule also lowers the rate: it peaks at ${warmup}`) && /cannot separate/.test(f))).toBe(true);
+  });
+
+  it("no committed plot joins categorical settings with a line", () => {
+    expect(categoryPoints("a", ["x", "y"], [1, 2], [0, 0], 0).mode).toBe("markers");
+    for (const f of FIGURES) {
+      if (!existsSync(join(committed(f.id), "data.json"))) continue;
+      let plots;
+      try {
+        plots = render(f.id).plots;
+      } catch {
+        continue; // a figure whose committed data another change is reworking; its own test covers it
+      }
+      for (const p of plots)
+        for (const t of p.data as { x?: unknown[]; mode?: string; name?: string; type?: string }[]) {
+          // Scatter traces only (Plotly draws a scatter without a mode with lines); a bar or box has no line.
+          const categorical = (t.type ?? "scatter") === "scatter" && Array.isArray(t.x) && t.x.length > 0 && t.x.every((x) => typeof x === "string" && Number.isNaN(Number(x)));
+          if (categorical) expect(t.mode ?? "lines", `${f.id} ${p.id} ${t.name}`).not.toMatch(/lines/);
+        }
+    }
   });
 });

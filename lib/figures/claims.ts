@@ -80,3 +80,80 @@ export function combine(claim: string, parts: ClaimCheck[], empty = "no setting 
   const agreeing = parts.length - odd.length;
   return check(claim, verdict, `${agreeing} of ${parts.length} settings agree; ${odd.length ? `not: ${text(odd.slice(0, 8))}${odd.length > 8 ? `; and ${odd.length - 8} more` : ""}` : `e.g. ${text([parts[0], parts[parts.length - 1]])}`}.`);
 }
+
+/** "yes", "no (borderline)": a threshold side as a table cell or a word in a sentence, the borderline mark included. */
+export function sideLabel(side: { below: boolean; borderline: boolean }, below: string, above: string): string {
+  return `${side.below ? below : above}${side.borderline ? " (borderline)" : ""}`;
+}
+
+/** The STABILITY rule applied to an instability or barrier: below 2 pp, and whether that is within the noise. */
+export function stabilitySide(value: MeanStd, n: number): { below: boolean; borderline: boolean; margin: number } {
+  return thresholdSide(value, n, STABILITY.threshold, STABILITY.minBand);
+}
+
+/** One cell of an "A exactly when B" claim: both properties, each with whether its verdict is within the noise. */
+export interface IffCell {
+  name: string;
+  a: boolean;
+  aBorderline: boolean;
+  b: boolean;
+  bBorderline: boolean;
+  /** The numbers behind the cell, for the evidence when it does not agree. */
+  detail: string;
+}
+
+/** How the properties of an "A exactly when B" claim are named in its evidence. */
+export interface IffNames {
+  /** "IMP cell", "level pair". */
+  cell: string;
+  /** The cells counted, plural: "IMP cells (every k and density)". */
+  cells: string;
+  /** "matching", "connected". */
+  a: string;
+  /** "stable", "matching". */
+  b: string;
+  /** "both matching and stable". */
+  both: string;
+  /** "neither". */
+  neither: string;
+}
+
+/** Counts of the four states of an "A exactly when B" claim's cells; non-trivial: every cell that is not both. */
+export function iffCounts(cells: IffCell[]) {
+  const both = cells.filter((x) => x.a && x.b);
+  const neither = cells.filter((x) => !x.a && !x.b);
+  const aOnly = cells.filter((x) => x.a && !x.b);
+  const bOnly = cells.filter((x) => !x.a && x.b);
+  return { n: cells.length, both, neither, aOnly, bOnly, nonTrivial: cells.length - both.length, exercised: aOnly.length + bOnly.length > 0 || (both.length > 0 && neither.length > 0) };
+}
+
+/**
+ * An "A exactly when B" claim over cells. It is tested only when the two properties vary across the cells (some
+ * cell is A but not B or B but not A, or some cells are both and others neither); where every cell is both (or
+ * every cell neither) the equivalence is not exercised and the verdict is "not tested", however many cells agree.
+ * When tested: differs for a firm exception (neither property borderline), borderline for an exception within the
+ * noise or when only borderline cells exercise the claim, agrees otherwise. The evidence always counts the
+ * non-trivial cells (those that are not both).
+ */
+export function iffCheck(claim: string, cells: IffCell[], names: IffNames): ClaimCheck {
+  if (!cells.length) return check(claim, "not tested", `no ${names.cell} was measured.`);
+  const k = iffCounts(cells);
+  const close = (x: IffCell) => x.aBorderline || x.bBorderline;
+  const count = (xs: IffCell[], what: string) => `${xs.length} ${what}${xs.filter(close).length ? ` (${xs.filter(close).length} borderline)` : ""}`;
+  const tally = `${k.n} ${k.n === 1 ? names.cell : names.cells}: ${count(k.both, names.both)}, ${count(k.neither, names.neither)}, ${count(k.aOnly, `${names.a} but not ${names.b}`)}, ${count(k.bOnly, `${names.b} but not ${names.a}`)}; ${k.nonTrivial} non-trivial (not ${names.both})`;
+  if (!k.exercised) {
+    const all = k.both.length ? names.both : names.neither;
+    return check(claim, "not tested", `${tally}. Every ${names.cell} is ${all}, so the equivalence is not exercised: agreement in ${k.n} of ${k.n} says nothing about it.`);
+  }
+  const exceptions = [...k.aOnly, ...k.bOnly];
+  const firm = exceptions.filter((x) => !close(x));
+  const firmCells = cells.filter((x) => !close(x));
+  const firmlyExercised = firmCells.some((x) => x.a && x.b) && firmCells.some((x) => !x.a && !x.b);
+  const verdict: Verdict = firm.length ? "differs" : exceptions.length || !firmlyExercised ? "borderline" : "agrees";
+  const why = exceptions.length
+    ? `; exceptions: ${exceptions.map((x) => `${x.name}: ${x.detail}${close(x) ? " (borderline)" : ""}`).join("; ")}`
+    : verdict === "borderline"
+      ? "; only cells within the noise of a threshold exercise the equivalence"
+      : "";
+  return check(claim, verdict, `${tally}${why}.`);
+}

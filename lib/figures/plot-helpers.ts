@@ -30,9 +30,17 @@ export function meanBand(name: string, x: number[], mean: number[], std: number[
   ];
 }
 
-/** Points with error bars. */
+/** Points with error bars joined by a line: for an ordered x (a density or rewind-step grid), where the line is a trend. */
 export function errorBars(name: string, x: (number | string)[], mean: number[], std: number[], i: number): Record<string, unknown> {
   return { x, y: mean, name, mode: "lines+markers", error_y: { type: "data", array: std, visible: true }, line: { color: color(i) }, type: "scatter" };
+}
+
+/**
+ * Points with error bars and no line, for a categorical x (training settings, kinds of subnetwork): a line
+ * between categories would read as a trend across them.
+ */
+export function categoryPoints(name: string, x: string[], mean: number[], std: number[], i: number): Record<string, unknown> {
+  return { x, y: mean, name, mode: "markers", marker: { color: color(i), size: 10 }, error_y: { type: "data", array: std, visible: true, color: color(i) }, type: "scatter" };
 }
 
 /** A horizontal dashed line across the plot, e.g. the 2 pp stability threshold. */

@@ -1,5 +1,5 @@
 import { Figure, Preset, defineFigure, FigureResult } from "./figure";
-import { Claim, ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } from "./claims";
+import { Claim, ClaimCheck, IffCell, STABILITY, check, combine, iffCheck, iffCounts, sideLabel, thresholdCheck, thresholdSide } from "./claims";
 import { errorBars, hline, spreadCaption } from "./plot-helpers";
 import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { SubnetworkKind } from "./subnetworks";
@@ -51,21 +51,23 @@ function focusLevel(c: RewindGridConfig, cells: Cell[]): number {
 
 const isStable = (x: Cell) => x.stable.below;
 
-/** "matching iff stable" over every IMP cell: firm agreements and exceptions, and the borderline cells apart. */
+/** The IMP cells of "matching iff stable", with their borderline marks, as claims.ts's iffCheck takes them. */
+function iffCells(imp: Cell[]): IffCell[] {
+  return imp.map((x) => ({
+    name: `k = ${x.k} at ${(100 * x.density).toFixed(1)} %`,
+    a: x.match.matching,
+    aBorderline: x.match.borderline,
+    b: isStable(x),
+    bBorderline: x.stable.borderline,
+    detail: `${x.match.matching ? "matching" : "not matching"} (${marginText(x.match)} pp), instability ${meanPm(x.inst, x.nInst)} pp`,
+  }));
+}
+
+const IFF_NAMES = { cell: "IMP cell", cells: "IMP cells (every k and density)", a: "matching", b: "stable", both: "both matching and stable", neither: "neither" };
+
+/** "matching iff stable" over every IMP cell: tested only where the two properties vary across the cells. */
 function togetherCheck(imp: Cell[]): ClaimCheck {
-  const name = (x: Cell) => `k = ${x.k} at ${(100 * x.density).toFixed(1)} %`;
-  const firm = imp.filter((x) => !x.match.borderline && !x.stable.borderline);
-  const agree = firm.filter((x) => x.match.matching === isStable(x));
-  const exceptions = firm.filter((x) => x.match.matching !== isStable(x));
-  const close = imp.filter((x) => x.match.borderline || x.stable.borderline);
-  const closeAgree = close.filter((x) => x.match.matching === isStable(x));
-  const verdict = exceptions.length ? "differs" : close.length > closeAgree.length || !firm.length ? "borderline" : "agrees";
-  const describe = (x: Cell) => `${name(x)}: ${x.match.matching ? "matching" : "not matching"} (${marginText(x.match)} pp), instability ${meanPm(x.inst, x.nInst)} pp`;
-  return check(
-    "together",
-    verdict,
-    `over ${imp.length} IMP cells (k x density): ${agree.length} of ${firm.length} firm cells agree${exceptions.length ? `, exceptions: ${exceptions.map(describe).join("; ")}` : ""}; ${close.length} cell${close.length === 1 ? " is" : "s are"} borderline on matching or stability (${closeAgree.length} of them agree)${close.length > closeAgree.length ? `: ${close.filter((x) => x.match.matching !== isStable(x)).map(describe).join("; ")}` : ""}.`,
-  );
+  return iffCheck("together", iffCells(imp), IFF_NAMES);
 }
 
 function matchCheck(id: string, x: Cell, expect: boolean): ClaimCheck {
@@ -126,7 +128,7 @@ function render(atInit: AtInit, c: RewindGridConfig, r: Grid): FigureResult {
     caption: spreadCaption("initialisations", c.initSeeds.length, "Dashed line: the dense networks' mean test error."),
   };
   const threshold = matchingVerdict(dense, 1, dense, nDense, c.matchingTolerance).threshold;
-  const row = (x: Cell) => [x.k, KIND_LABELS[x.kind], meanPm(x.acc, x.nAcc), marginText(x.match), matchingLabel(x.match), meanPm(x.inst, x.nInst), `${x.stable.below ? "yes" : "no"}${x.stable.borderline ? " (borderline)" : ""}`];
+  const row = (x: Cell) => [x.k, KIND_LABELS[x.kind], meanPm(x.acc, x.nAcc), marginText(x.match), matchingLabel(x.match), meanPm(x.inst, x.nInst), sideLabel(x.stable, "yes", "no")];
   const note = `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (accuracy) and over the pairs of copies (instability); a single value shows (n = 1). Matching: mean accuracy at least ${(100 * threshold).toFixed(2)} % (the mean of ${plural(nDense, "dense run")} minus ${c.matchingTolerance === null ? "their std" : "the tolerance"}); margin: accuracy minus that threshold ± two standard errors (the dense runs' std is the floor of a subnetwork's spread); borderline: the margin is within that noise (or 0.1 pp), or the instability within one std (or 0.2 pp) of 2 pp.`;
   const table = {
     id: "summary",
@@ -143,10 +145,10 @@ function render(atInit: AtInit, c: RewindGridConfig, r: Grid): FigureResult {
     note,
   };
   const imp = all.filter((x) => x.kind === "imp");
-  const impAgree = imp.filter((x) => x.match.matching === isStable(x)).length;
+  const counts = iffCounts(iffCells(imp));
   const findings = [
-    ...at.map((x) => `${(100 * x.density).toFixed(1)} %, k = ${x.k}, ${KIND_LABELS[x.kind]}: accuracy ${meanPm(x.acc, x.nAcc)} % (${x.match.matching ? "matching" : "not matching"}, margin ${marginText(x.match)} pp${x.match.borderline ? ", borderline" : ""}), instability ${meanPm(x.inst, x.nInst)} pp (${isStable(x) ? "stable" : "unstable"}${x.stable.borderline ? ", borderline" : ""}).`),
-    `Matching and stable coincide for ${impAgree} of ${imp.length} IMP cells (every density and k).`,
+    ...at.map((x) => `${(100 * x.density).toFixed(1)} %, k = ${x.k}, ${KIND_LABELS[x.kind]}: accuracy ${meanPm(x.acc, x.nAcc)} % (${x.match.matching ? "matching" : "not matching"}, margin ${marginText(x.match)} pp${x.match.borderline ? ", borderline" : ""}), instability ${meanPm(x.inst, x.nInst)} pp (${sideLabel(x.stable, "stable", "unstable")}).`),
+    `Matching and stable coincide for ${counts.both.length + counts.neither.length} of ${imp.length} IMP cells (every density and k): ${counts.both.length} both, ${counts.neither.length} neither; ${counts.nonTrivial} non-trivial (not both)${counts.exercised ? "" : `: every cell is ${counts.both.length ? "both" : "neither"}, so "matching iff stable" is not exercised`}.`,
   ];
   const of = (kind: SubnetworkKind) => at.filter((x) => x.kind === kind);
   const checks = [

@@ -1,11 +1,11 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
-import { ClaimCheck, STABILITY, check, thresholdCheck, thresholdSide } from "./claims";
+import { ClaimCheck, STABILITY, check, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "./claims";
 import { DENSE_INSTABILITY_STEPS, DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews } from "./dense-instability";
-import { errorBars, hline } from "./plot-helpers";
+import { categoryPoints, hline } from "./plot-helpers";
 import { unstableDenseInstability } from "./unstable-presets";
 import { TrainHparams } from "../train/hparams";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import { MeanStd, meanPm } from "../util/stats";
+import { MeanStd, meanPm, plural } from "../util/stats";
 
 /**
  * The LMC paper's dense instability analysis (Figs. 2-3) on a network that is unstable at initialisation,
@@ -65,6 +65,23 @@ type Data = Awaited<ReturnType<typeof runUnstableDense>>;
 
 const accuracyOf = (d: DenseInstabilityData): MeanStd => ({ mean: 1 - d.denseTestError.mean, std: d.denseTestError.std });
 
+/** Of the pairs at k = 0, how many paths have their highest test error at an endpoint (nothing rises along the path). */
+export function endpointPeaks(d: DenseInstabilityData): { peaked: number; n: number } {
+  const paths = d.replicates.filter((x) => x.k === 0).map((x) => x.path.test.errors);
+  return { peaked: paths.filter((e) => Math.max(...e) <= Math.max(e[0], e[e.length - 1])).length, n: paths.length };
+}
+
+/** The α-weighted barrier at k = 0 beside the paper's instability, in a sentence: what makes up the instability. */
+export function barrierNote(d: DenseInstabilityData): string {
+  const z = d.summary.find((s) => s.k === 0);
+  if (!z) return "";
+  const { peaked, n } = endpointPeaks(d);
+  const both = `α-weighted barrier ${meanPm(z.testLinearBarrier, z.n)} pp`;
+  if (n && peaked === n)
+    return `${both}: every one of the ${plural(n, "path")} peaks at an endpoint, so the instability is entirely half the gap between the two copies' test errors (copies' error ${meanPm(z.endpointTestError, 2 * z.n)} %); nothing rises along the path.`;
+  return `${both}; ${peaked} of ${plural(n, "path")} peak at an endpoint.`;
+}
+
 /** The first k of the grid from which every measured k is below the threshold (null: never). */
 export function onsetOfStability(summary: DenseInstabilityData["summary"]): DenseInstabilityData["summary"][number] | null {
   const ks = [...summary].sort((a, b) => a.k - b.k);
@@ -84,24 +101,28 @@ function render(c: UnstableDenseConfig, r: Data): FigureResult {
     [`SGD ${h.lr}`, h.momentum ? `momentum ${h.momentum}` : "", h.warmupSteps ? `warm-up ${h.warmupSteps} steps` : "", h.lrDropSteps.length ? `x${h.lrDropFactor} at ${h.lrDropSteps.join(", ")}` : ""].filter(Boolean).join(", ");
   const variantTable = {
     id: "variants",
-    title: "Standard, Low and Warmup training at k = 0",
-    columns: ["setting", "optimizer and schedule", "dense test accuracy (%)", "test instability at k = 0 (pp)", "pairs", "stable (< 2 pp)"],
+    title: "Standard, Low and Warmup training at k = 0: the paper's instability and the α-weighted barrier",
+    columns: ["setting", "optimizer and schedule", "dense test accuracy (%)", "test instability at k = 0 (pp)", "test α-weighted barrier at k = 0 (pp)", "pairs whose path peaks at an endpoint", "pairs", "stable (< 2 pp)"],
     rows: settings.map((s) => {
       const z = atZero(s.data);
-      return [s.label, schedule(s.train), meanPm(accuracyOf(s.data), nInit), z ? meanPm(z.testInstability, z.n) : "-", z?.n ?? 0, z ? (z.stable ? "yes" : "no") : "-"];
+      const p = endpointPeaks(s.data);
+      return [s.label, schedule(s.train), meanPm(accuracyOf(s.data), nInit), z ? meanPm(z.testInstability, z.n) : "-", z ? meanPm(z.testLinearBarrier, z.n) : "-", z ? `${p.peaked} of ${p.n}` : "-", z?.n ?? 0, z ? sideLabel(stabilitySide(z.testInstability, z.n), "yes", "no") : "-"];
     }),
-    note: "a ± b: mean ± one sample standard deviation, over the initialisations (accuracy) or over every pair of copies (instability).",
+    note: "a ± b: mean ± one sample standard deviation, over the initialisations (accuracy) or over every pair of copies (instability, barrier). Instability (the LMC paper's): the highest test error on the path minus the mean of the two copies' errors. α-weighted barrier: the highest test error above the straight line between the two copies' errors. Where a path peaks at an endpoint, its instability is half the gap between the two copies' errors and its α-weighted barrier is 0: nothing rises along the path. Stable: instability below 2 pp; borderline: within one std (or 0.2 pp) of it.",
   };
   const variantPlot = {
     id: "variants-at-init",
-    title: "Instability at k = 0 of the standard, Low and Warmup settings",
-    data: [errorBars("test instability", settings.map((s) => s.label), settings.map((s) => 100 * (atZero(s.data)?.testInstability.mean ?? NaN)), settings.map((s) => 100 * (atZero(s.data)?.testInstability.std ?? 0)), 0)],
+    title: "Instability and α-weighted barrier at k = 0 of the standard, Low and Warmup settings",
+    data: [
+      categoryPoints("test instability (the paper's)", settings.map((s) => s.label), settings.map((s) => 100 * (atZero(s.data)?.testInstability.mean ?? NaN)), settings.map((s) => 100 * (atZero(s.data)?.testInstability.std ?? 0)), 0),
+      categoryPoints("test α-weighted barrier", settings.map((s) => s.label), settings.map((s) => 100 * (atZero(s.data)?.testLinearBarrier.mean ?? NaN)), settings.map((s) => 100 * (atZero(s.data)?.testLinearBarrier.std ?? 0)), 1),
+    ],
     layout: {
       xaxis: { title: { text: "training setting" }, type: "category" },
-      yaxis: { title: { text: "test instability at k = 0 (pp)" }, rangemode: "tozero" },
+      yaxis: { title: { text: "at k = 0 (pp)" }, rangemode: "tozero" },
       shapes: [hline(100 * STABILITY_THRESHOLD, "stability threshold: stable below 2 pp")],
     },
-    caption: `Points: mean over ${atZero(r.standard)?.n ?? 0} pairs of copies (${nInit} initialisations); error bars: ± 1 sample standard deviation. Dashed line: the LMC paper's 2 pp stability threshold.`,
+    caption: `Points: mean over ${atZero(r.standard)?.n ?? 0} pairs of copies (${nInit} initialisations) ${c.variants.length ? ` for the standard setting, ${c.variantPairs * nInit} per variant` : ""}; error bars: ± 1 sample standard deviation. Settings are categories: no line joins them. Dashed line: the LMC paper's 2 pp stability threshold.`,
   };
 
   const k0 = atZero(r.standard);
@@ -126,7 +147,9 @@ function render(c: UnstableDenseConfig, r: Data): FigureResult {
   const variantCheck = (id: string, i: number): ClaimCheck => {
     if (i < 0) return check(id, "not tested", "this preset does not train the variant (the CPU budget); the paper preset does.");
     const z = atZero(r.variants[i]);
-    return z ? thresholdCheck(id, `${c.variants[i].label}: test instability at k = 0:`, z.testInstability, z.n, STABILITY, true) : check(id, "not tested", "k = 0 was not measured.");
+    if (!z) return check(id, "not tested", "k = 0 was not measured.");
+    const base = thresholdCheck(id, `${c.variants[i].label}: test instability at k = 0:`, z.testInstability, z.n, STABILITY, true);
+    return { ...base, evidence: `${base.evidence} Its ${barrierNote(r.variants[i])}` };
   };
   const accuracyCheck = (): ClaimCheck => {
     if (c.variants.length === 0) return check("variant-accuracy", "not tested", "this preset trains no Low or Warmup variant.");
@@ -153,8 +176,16 @@ function render(c: UnstableDenseConfig, r: Data): FigureResult {
   ];
   const variantFindings = c.variants.map((v, i) => {
     const z = atZero(r.variants[i]);
-    return `${v.label} (${schedule(v.train)}): test accuracy ${meanPm(accuracyOf(r.variants[i]), nInit)} %, instability at k = 0 ${z ? `${meanPm(z.testInstability, z.n)} pp: ${z.stable ? "stable" : "unstable"}` : "not measured"}.`;
+    return `${v.label} (${schedule(v.train)}): test accuracy ${meanPm(accuracyOf(r.variants[i]), nInit)} %, at k = 0 ${z ? `instability (the paper's) ${meanPm(z.testInstability, z.n)} pp (${sideLabel(stabilitySide(z.testInstability, z.n), "stable", "unstable")}), ${barrierNote(r.variants[i])}` : "not measured."}`;
   });
+  const warmup = c.variants.find((v) => v.id === "warmup");
+  const low = c.variants.find((v) => v.id === "low");
+  // Warmup's peak rate is 0.3x the standard one: a lower rate as well as a warm-up, which one cannot tell apart.
+  if (warmup && warmup.train.lr < c.standard.train.lr) {
+    variantFindings.push(
+      `Warmup's schedule also lowers the rate: it peaks at ${warmup.train.lr} (${+(warmup.train.lr / c.standard.train.lr).toFixed(2)}x the standard ${c.standard.train.lr}) and drops nothing${low ? `, and Low shows that a lower rate (${low.train.lr}) alone, without warm-up, is stable here` : ""}. So the lower rate alone may be what stabilises Warmup: this data cannot separate the warm-up from the lower rate (that needs a warm-up to the standard rate ${c.standard.train.lr}, which this preset does not run).`,
+    );
+  }
   return {
     plots: [...views.plots, variantPlot],
     tables: [...views.tables, variantTable],
