@@ -13,14 +13,28 @@ describe("the README's library example", () => {
     expect(block).toBe(readFileSync(join(root, "examples/library.ts"), "utf8"));
   });
 
-  it("runs as a script, as shown, and prints the ticket's accuracy and instability", () => {
-    const r = spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "examples/library.ts")], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, LOTTERY_RESULTS: freshResults() },
-    });
+  it("runs as a script, as shown, and prints the ticket's accuracy and instability; a rerun says the ticket was cached", () => {
+    const results = freshResults();
+    const run = () =>
+      spawnSync(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "examples/library.ts")], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, LOTTERY_RESULTS: results },
+      });
+    const r = run();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^IMP ticket at 12\.5 % density, rewound to k = 0: test accuracy \d+\.\d\d %$/m);
     expect(r.stdout).toMatch(/^instability \(.*\): -?\d+\.\d\d pp$/m);
+    expect(r.stdout).not.toMatch(/cached/);
+    // The dense run, cached by then, recreates its state at step 0 for rewinding without training.
+    expect(r.stderr).toMatch(/^run [0-9a-f]{16} already at step 0: nothing to do$/m);
+    expect(r.stderr).not.toMatch(/done 0 steps|NaN/);
+
+    const again = run();
+    expect(again.status, again.stderr).toBe(0);
+    const [cached, ...rest] = again.stdout.trim().split("\n");
+    expect(cached).toMatch(/^cached: 1000 steps, test loss \d\.\d{4}, trained in \d+ s on \S+$/);
+    expect(rest).toEqual(r.stdout.trim().split("\n"));
+    expect(again.stderr).not.toMatch(/done 0 steps|NaN/);
   }, 300_000);
 });

@@ -73,6 +73,9 @@ export function progress(label: string, from: number, to: number, unit = "step",
     },
     done(info) {
       if (quiet) return;
+      // Started at its end (e.g. a cached run asked for a state it recreates without training): nothing was
+      // done, so there is no rate, time or loss to report.
+      if (to === from) return sink(`${label} already at ${unit} ${to}: nothing to do`, true);
       const elapsed = (Date.now() - started) / 1000;
       sink(`${label} done ${to - from} ${unit}s in ${formatDuration(elapsed)}${formatInfo(info)}`, true);
     },
