@@ -8,8 +8,8 @@ import { SelectionLoss } from "../lib/greedy/loss";
 import { subnetworkLoss, subnetworkMetrics } from "../lib/greedy/evaluate";
 import { checkpointWeights, geometricSteps } from "../lib/greedy/checkpoints";
 import { magnitudeOrder, randomOrder } from "../lib/greedy/baselines";
-import { measureCheckpoint, pretrainRun, validateSetup } from "../lib/greedy/experiment";
-import { thresholdIteration } from "../lib/figures/greedy-threshold";
+import { measureCheckpoint, pretrainRun, seedSetup, validateSetup } from "../lib/greedy/experiment";
+import { greedyThreshold, GreedyThresholdData, thresholdIteration } from "../lib/figures/greedy-threshold";
 import { greedySetup } from "../lib/figures/greedy-presets";
 import { ensureRun } from "../lib/materialise/run";
 import { UserError } from "../lib/util/errors";
@@ -203,5 +203,42 @@ describe("thresholds and checkpoints", () => {
     expect(thresholdIteration(steps, [3, 0.1, 2, 0.4, 0.4], 0.5)).toBeGreaterThan(2); // must stay good: the dip at 1 does not count
     expect(thresholdIteration(steps, [0.1, 0.1, 0.1, 0.1, 0.1], 0.5)).toBe(0);
     expect(thresholdIteration(steps, [3, 2, 1, 0.4, 0.6], 0.5)).toBeNull();
+  });
+});
+
+describe("held-out examples and pre-training seeds", () => {
+  const tiny = () => {
+    const base = greedySetup(16, 4, 50, 200, 100);
+    return { ...base, train: { ...base.train, batchSize: 16 } };
+  };
+
+  it("measures every subnetwork on the training examples after the selection ones, clipped to the run's subset", async () => {
+    const setup = tiny();
+    const run = pretrainRun(setup, 120); // 50 selection examples, so only 70 are left to hold out
+    await ensureRun(run, { checkpoints: geometricSteps(4) });
+    const m = await measureCheckpoint(setup, run, 4, { size: 3, evalSizes: [1, 3], randomSeeds: [1] });
+    expect(m.heldOutCount).toBe(70);
+    expect(m.dense.heldOut).toBeDefined();
+    for (const p of [...m.gfs.points, ...m.magnitude, ...m.random[0]]) expect(p.heldOut!.loss).toBeGreaterThan(0);
+    // Held out, the GFS subnetwork's loss is not its in-sample objective.
+    expect(m.gfs.points[1].heldOut!.loss).not.toBeCloseTo(m.gfs.points[1].trainLoss, 4);
+    const none = await measureCheckpoint({ ...setup, heldOutExamples: 0 }, run, 4, { size: 3, evalSizes: [3], randomSeeds: [1] });
+    expect(none.heldOutCount).toBe(0);
+    expect(none.gfs.points[0].heldOut).toBeUndefined();
+    expect(() => validateSetup({ ...setup, heldOutExamples: -1 })).toThrow(/heldOutExamples = -1/);
+  });
+
+  it("pre-trains and measures every size for every seed; seed r shifts both seeds by r", async () => {
+    expect(seedSetup(tiny(), 0)).toEqual(tiny());
+    expect([seedSetup(tiny(), 2).initSeed, seedSetup(tiny(), 2).dataSeed]).toEqual([3, 2]);
+    const config = { ...greedyThreshold.presets.quick, setup: tiny(), sizes: [200, 400], spec: { size: 3, evalSizes: [3], randomSeeds: [1] }, seeds: 2 };
+    const data = (await greedyThreshold.compute(config)) as GreedyThresholdData;
+    expect(data.results.map((r) => [r.size, r.seed])).toEqual([[200, 0], [200, 1], [400, 0], [400, 1]]);
+    // Different initialisations: different subnetworks from the first checkpoint on.
+    expect(data.results[0].checkpoints[0].gfs.losses).not.toEqual(data.results[1].checkpoints[0].gfs.losses);
+    const r = greedyThreshold.render(config, data);
+    expect(r.tables[0].rows).toHaveLength(4);
+    expect(r.checks.map((c) => c.claim)).toEqual(["threshold-exists", "threshold-log-size"]);
+    await expect(greedyThreshold.compute({ ...config, seeds: 0 })).rejects.toThrow(/seeds = 0/);
   });
 });

@@ -133,9 +133,9 @@ export const greedyBaselines = defineFigure<GreedyBaselinesConfig, GreedyBaselin
     paper: "N = 10,000, 16,384 SGD steps, n = 256, m = 5,000, 3 random seeds.",
   },
   presets: {
-    quick: { setup: greedySetup(256, 64, 200, 2000), size: 8000, spec: spec(16, [1]) },
-    cpu: { setup: greedySetup(1000, 2048, 500, null), size: 60000, spec: spec(64) },
-    paper: { setup: greedySetup(10000, 16384, 5000, null), size: 60000, spec: spec(256) },
+    quick: { setup: greedySetup(256, 64, 200, 2000, 1000), size: 8000, spec: spec(16, [1]) },
+    cpu: { setup: greedySetup(1000, 2048, 500, null, 5000), size: 60000, spec: spec(64) },
+    paper: { setup: greedySetup(10000, 16384, 5000, null, 10000), size: 60000, spec: spec(256) },
   },
   compute,
   steps: GREEDY_BASELINES_STEPS,

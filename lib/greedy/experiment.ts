@@ -30,6 +30,12 @@ export interface GreedySetup {
   loss: SelectionLoss;
   /** Test metrics on the first this many test examples (null: all). */
   testExamples: number | null;
+  /**
+   * Held-out training examples: the this many that follow the selection examples (indices m .. m + h - 1 of
+   * the run's training subset, clipped to the subset). Pre-training saw them, the selection never does: a
+   * subnetwork's loss on them is its training loss without the selection's in-sample bias. 0: none.
+   */
+  heldOutExamples: number;
 }
 
 /** What is selected and measured at one checkpoint. */
@@ -44,13 +50,18 @@ export interface SelectionSpec {
 
 export interface MethodPoint {
   n: number;
+  /** The loss on the selection examples: the objective GFS minimises (in-sample). */
   trainLoss: number;
+  /** Loss and accuracy on the held-out training examples (absent in data measured before they were added, or when there are none). */
+  heldOut?: SubnetworkMetrics;
   test: SubnetworkMetrics;
 }
 
 export interface CheckpointMeasurement {
   step: number;
-  dense: { trainLoss: number; test: SubnetworkMetrics };
+  dense: { trainLoss: number; heldOut?: SubnetworkMetrics; test: SubnetworkMetrics };
+  /** How many held-out training examples were measured (absent in older data). */
+  heldOutCount?: number;
   gfs: { picks: number[]; losses: number[]; secondsPerStep: number; distinct: number; points: MethodPoint[] };
   magnitude: MethodPoint[];
   /** random[s]: the points of seed randomSeeds[s]. */
@@ -64,6 +75,7 @@ export function validateSetup(s: GreedySetup): void {
   if (!(Number.isInteger(s.selectionExamples) && s.selectionExamples >= 1)) {
     throw new UserError(`the training subset for greedy selection is empty: selectionExamples = ${s.selectionExamples} must be an integer >= 1.`);
   }
+  if (!(Number.isInteger(s.heldOutExamples) && s.heldOutExamples >= 0)) throw new UserError(`heldOutExamples = ${s.heldOutExamples} must be an integer >= 0.`);
 }
 
 export function validateSpec(spec: SelectionSpec): void {
@@ -71,6 +83,12 @@ export function validateSpec(spec: SelectionSpec): void {
   for (const n of spec.evalSizes) {
     if (!(Number.isInteger(n) && n >= 1 && n <= spec.size)) throw new UserError(`evaluation size ${n} must be an integer in 1..${spec.size} (the target size).`);
   }
+}
+
+/** The setup of pre-training seed r (0-based): initialisation seed initSeed + r and data-order seed dataSeed + r; r = 0 is `s` itself. */
+export function seedSetup(s: GreedySetup, r: number): GreedySetup {
+  if (!(Number.isInteger(r) && r >= 0)) throw new UserError(`seed index ${r} must be an integer >= 0.`);
+  return r === 0 ? s : { ...s, initSeed: s.initSeed + r, dataSeed: s.dataSeed + r };
 }
 
 /** The pre-training run of a given training-set size. */
@@ -89,13 +107,14 @@ export async function pretrain(s: GreedySetup, sizes: number[], checkpoints: num
 
 /**
  * At one checkpoint of `run`: GFS to the target size, magnitude pruning and random selection at every
- * evaluation size, and the dense network, all on the same selection examples and test set. Cached under
+ * evaluation size, and the dense network, all on the same selection examples, held-out training examples
+ * (those after the selection examples, never seen by the selection) and test set. Cached under
  * results/cache/greedy-checkpoint/ keyed by the run, the step, the setup and the spec.
  */
 export async function measureCheckpoint(s: GreedySetup, run: RunConfig, step: number, spec: SelectionSpec): Promise<CheckpointMeasurement> {
   validateSetup(s);
   validateSpec(spec);
-  const key = { version: 1, run, step, selectionExamples: s.selectionExamples, loss: s.loss, testExamples: s.testExamples, spec };
+  const key = { version: 2, run, step, selectionExamples: s.selectionExamples, heldOutExamples: s.heldOutExamples, loss: s.loss, testExamples: s.testExamples, spec };
   return cachedJson("greedy-checkpoint", key, () => measure(s, run, step, spec));
 }
 
@@ -111,6 +130,10 @@ async function measure(s: GreedySetup, run: RunConfig, step: number, spec: Selec
   const y = tf.slice(data.train.y, 0, m) as tf.Tensor1D;
   const testX = tf.slice(data.test.x, 0, testCount);
   const testY = tf.slice(data.test.y, 0, testCount) as tf.Tensor1D;
+  const heldOutCount = Math.min(s.heldOutExamples, data.train.count - m);
+  const heldX = heldOutCount > 0 ? tf.slice(data.train.x, m, heldOutCount) : null;
+  const heldY = heldOutCount > 0 ? (tf.slice(data.train.y, m, heldOutCount) as tf.Tensor1D) : null;
+  const heldOut = async (picks: number[] | null): Promise<{ heldOut?: SubnetworkMetrics }> => (heldX && heldY ? { heldOut: await subnetworkMetrics(host, picks, heldX, heldY, s.loss) } : {});
   const weights = toDevice(host);
   let c: Contributions | null = null;
   try {
@@ -119,10 +142,11 @@ async function measure(s: GreedySetup, run: RunConfig, step: number, spec: Selec
     const point = async (picks: number[]): Promise<MethodPoint> => ({
       n: picks.length,
       trainLoss: await subnetworkLoss(cc, picks, s.loss),
+      ...(await heldOut(picks)),
       test: await subnetworkMetrics(host, picks, testX, testY, s.loss),
     });
     const all = Array.from({ length: c.width }, (_, i) => i);
-    const dense = { trainLoss: await subnetworkLoss(c, all, s.loss), test: await subnetworkMetrics(host, null, testX, testY, s.loss) };
+    const dense = { trainLoss: await subnetworkLoss(c, all, s.loss), ...(await heldOut(null)), test: await subnetworkMetrics(host, null, testX, testY, s.loss) };
     const g = await greedySelect(c, { size: spec.size, loss: s.loss });
     const gfsPoints: MethodPoint[] = [];
     for (const n of spec.evalSizes) gfsPoints.push(await point(g.picks.slice(0, n)));
@@ -139,6 +163,7 @@ async function measure(s: GreedySetup, run: RunConfig, step: number, spec: Selec
     return {
       step,
       dense,
+      heldOutCount,
       gfs: { picks: g.picks, losses: g.losses, secondsPerStep: g.secondsPerStep, distinct: new Set(g.picks).size, points: gfsPoints },
       magnitude,
       random,
@@ -147,6 +172,6 @@ async function measure(s: GreedySetup, run: RunConfig, step: number, spec: Selec
   } finally {
     if (c) disposeContributions(c);
     disposeParams(weights);
-    for (const t of [x, y, testX, testY]) t.dispose();
+    for (const t of [x, y, testX, testY, heldX, heldY]) t?.dispose();
   }
 }
