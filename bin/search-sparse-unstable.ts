@@ -23,7 +23,7 @@ const cell = (m: MeanStd) => pp(m.mean, m.std, 2);
 
 function table(c: SparseCandidate, m: SparseMeasurement): string {
   const rows = [
-    ["k", "density (%)", "IMP acc (%)", "matching (margin, pp)", "instability (pp)", "stable"],
+    ["k", "density (%)", "IMP acc (%)", "matching (margin, pp)", "instability (pp)", "stable", "kept norm at k, effective step x (per pruned layer)"],
     ...m.cells.map((x) => [
       String(x.k),
       (100 * x.density).toFixed(1),
@@ -31,6 +31,7 @@ function table(c: SparseCandidate, m: SparseMeasurement): string {
       `${x.matching.matching ? "yes" : "no"}${x.matching.borderline ? " (borderline)" : ""} (${(100 * x.matching.margin).toFixed(2)} ± ${(100 * x.matching.noise).toFixed(2)})`,
       cell(x.instability),
       x.stable,
+      x.scales.map((l) => `${l.layer.replace(".weight", "")} ${l.normKept.toFixed(2)} x${l.effectiveStepRatio.toFixed(1)}`).join(", "),
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

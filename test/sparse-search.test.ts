@@ -11,6 +11,7 @@ import { ensureRun } from "../lib/materialise/run";
 import { loadWeights } from "../lib/store/runs";
 import { SPARSE_CANDIDATES, measureSparse } from "../lib/search/sparse-unstable";
 import { impLevel } from "../lib/prune/imp";
+import { rewindScales } from "../lib/search/rewind-scale";
 import { freshResults } from "./support/env";
 import { tinyRun } from "./support/tiny";
 
@@ -90,5 +91,18 @@ describe("the sparse-instability search", () => {
     const [early, late] = m.cells;
     const firm = early.stable === "no" && !early.matching.matching && !early.matching.borderline && late.stable === "yes" && late.matching.matching && !late.matching.borderline;
     expect(m.shows).toBe(firm);
+    for (const x of m.cells) expect(x.scales.map((l) => l.layer)).toEqual(["fc1.weight", "fc2.weight"]); // the output layer stays dense
+  });
+
+  it("measures what the mask keeps of a layer's norm at the rewind point, by hand", () => {
+    const weights = { "a.weight": { data: new Float32Array([3, 4, 0, 0]), shape: [4] }, "b.weight": { data: new Float32Array([1, 1]), shape: [2] } };
+    const mask = { "a.weight": { data: new Float32Array([1, 0, 1, 1]), shape: [4] }, "b.weight": { data: new Float32Array([1, 1]), shape: [2] } };
+    const [a, ...rest] = rewindScales(weights, mask, 0.1);
+    expect(rest).toEqual([]); // an unpruned layer is not listed
+    expect(a.layer).toBe("a.weight");
+    expect(a.density).toBe(0.75);
+    expect(a.normKept).toBeCloseTo(3 / 5, 12);
+    expect(a.effectiveStepRatio).toBeCloseTo(25 / 9, 12);
+    expect(a.denseEffectiveStep).toBeCloseTo(0.1 / 25, 12);
   });
 });

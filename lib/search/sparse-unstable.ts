@@ -11,6 +11,9 @@ import { MatchingVerdict, matchingVerdict } from "../figures/subnetworks";
 import { STABILITY, thresholdSide } from "../figures/claims";
 import { MeanStd, meanStd } from "../util/stats";
 import { UserError } from "../util/errors";
+import { loadWeights } from "../store/runs";
+import { ensureMask } from "../materialise/mask";
+import { LayerScale, rewindScales } from "./rewind-scale";
 
 /**
  * The search for a CPU-sized setting in which the LMC paper's central sparse result can happen: IMP
@@ -87,6 +90,8 @@ export interface SparseCell {
   instability: MeanStd;
   /** "yes", "no", with "(borderline)" where 2 pp lies within the noise (the figures' one rule). */
   stable: string;
+  /** Per pruned layer, mean over initialisations: what the mask keeps of W_k's norm, and the effective step it implies. */
+  scales: LayerScale[];
 }
 
 export interface SparseMeasurement {
@@ -134,6 +139,16 @@ export async function measureSparse(c: SparseCandidate, plan: SparsePlan = SPARS
   const denseBarriers = paths.slice(0, densePairs.length).map((p) => p.test.meanBarrier);
   let at = densePairs.length;
   let sub = 0;
+  const scalesOf = async (runs: RunConfig[], k: number): Promise<LayerScale[]> => {
+    const perInit: LayerScale[][] = [];
+    for (const [j, run] of runs.entries()) perInit.push(rewindScales(loadWeights(parents[j], k), await ensureMask(run.mask!), c.train.lr));
+    return perInit[0].map((first, l) => {
+      const mean = (f: (x: LayerScale) => number) => perInit.reduce((s, x) => s + f(x[l]), 0) / perInit.length;
+      return { layer: first.layer, density: mean((x) => x.density), normKept: mean((x) => x.normKept), effectiveStepRatio: mean((x) => x.effectiveStepRatio), denseEffectiveStep: mean((x) => x.denseEffectiveStep) };
+    });
+  };
+  const scales: LayerScale[][] = [];
+  for (const cell of cellSpecs) scales.push(await scalesOf(cell.runs, cell.k));
   const cells = cellSpecs.map((cell, i): SparseCell => {
     const barriers = paths.slice(at, (at += sparsePairs[i].length)).map((p) => p.test.meanBarrier);
     const accuracies = subnetworks.slice(sub, (sub += cell.runs.length)).map((r) => 1 - r.test.error);
@@ -148,6 +163,7 @@ export async function measureSparse(c: SparseCandidate, plan: SparsePlan = SPARS
       instabilities: barriers,
       instability,
       stable: stableLabel(instability, barriers.length),
+      scales: scales[i],
     };
   });
   const firm = (s: string, v: "yes" | "no") => s === v;
