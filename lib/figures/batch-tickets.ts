@@ -109,11 +109,13 @@ function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
     ),
     note: "a ± b: mean ± one sample standard deviation over the pairs of copies. Stable: below 2 pp; borderline when 2 pp lies within one std of the mean (or 0.2 pp).",
   };
+  // Data computed before the dense instability was measured has none: the premise is then not tested.
+  const measuredDense = r.batches.every((b) => b.denseInstability?.length);
   const denseTable = {
     id: "dense-instability",
     title: "The dense network's instability at k = 0 per batch size (the premise: does a larger batch stabilise training?)",
     columns: ["batch", "steps", "pairs", "test instability (pp)", "alpha-weighted barrier (pp)", "stable (< 2 pp)"],
-    rows: r.batches.map((b) => {
+    rows: r.batches.filter(() => measuredDense).map((b) => {
       const d = denseInstabilityOf(b);
       return [b.batchSize, b.steps, d.n, meanPm(d.value, d.n), meanPm(d.weighted, d.n), stabilityLabel(d.value, d.n)];
     }),
@@ -147,7 +149,11 @@ function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
     return thresholdCheck("large-batch-stabilises", `dense network at batch ${b.batchSize}, k = 0: instability`, d.value, d.n, STABILITY, expectBelow);
   };
   const checks = [
-    r.batches.length > 1 ? combine("large-batch-stabilises", [densePremise(small, false), densePremise(large, true)]) : check("large-batch-stabilises", "not tested", "one batch size only."),
+    !measuredDense
+      ? check("large-batch-stabilises", "not tested", "this data has no dense instability (computed before it was measured); recompute the figure.")
+      : r.batches.length > 1
+        ? combine("large-batch-stabilises", [densePremise(small, false), densePremise(large, true)])
+        : check("large-batch-stabilises", "not tested", "one batch size only."),
     r.batches.length > 1 ? noBetter(at(small, sparsest)) : check("small-batch-no-better", "not tested", "one batch size only."),
     r.batches.length > 1 ? ticket() : check("large-batch-ticket", "not tested", "one batch size only."),
     check(
@@ -165,7 +171,7 @@ function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
       ? `What moves the IMP - reinit gap, batch ${small.batchSize} -> ${large.batchSize} at ${(100 * smallSparse.density).toFixed(1)} %: random reinitialisation ${smallSparse.reinit.mean >= largeSparse.reinit.mean ? "loses" : "gains"} ${pp(smallSparse.reinit.mean - largeSparse.reinit.mean)} and IMP ${smallSparse.imp.mean >= largeSparse.imp.mean ? "loses" : "gains"} ${pp(smallSparse.imp.mean - largeSparse.imp.mean)}, so the gap changes by ${marginText({ margin: largeSparse.gap.margin - smallSparse.gap.margin, noise: Math.hypot(largeSparse.gap.noise, smallSparse.gap.noise) })} pp; IMP at batch ${large.batchSize} (${meanPm(largeSparse.imp, largeSparse.n)} %) is ${largeSparse.imp.mean >= smallDense.mean ? "above" : "below"} the batch-${small.batchSize} dense network (${meanPm(smallDense, small.denseErrors.length)} %).`
       : null;
   const findings = [
-    ...r.batches.map((b) => {
+    ...r.batches.filter(() => measuredDense).map((b) => {
       const d = denseInstabilityOf(b);
       return `Batch ${b.batchSize}: dense instability at k = 0 ${meanPm(d.value, d.n)} pp (alpha-weighted barrier ${meanPm(d.weighted, d.n)} pp), stable: ${stabilityLabel(d.value, d.n)}.`;
     }),
@@ -173,7 +179,7 @@ function render(c: BatchGridConfig, r: BatchGridData): FigureResult {
     ...r.batches.map((b) => `Batch ${b.batchSize} (${b.steps} steps): dense ${meanPm(meanStd(b.denseErrors.map((e) => 1 - e)), b.denseErrors.length)} %; ${levelsOf(c, b).map((l) => `${(100 * l.density).toFixed(1)} %: IMP ${(100 * l.imp.mean).toFixed(2)} vs reinit ${(100 * l.reinit.mean).toFixed(2)}`).join(", ")}.`),
     ...r.batches.map((b) => `Batch ${b.batchSize}: IMP instability ${c.instabilityLevels.map((level) => `round ${level} ${meanPm(instabilityAt(b, level).value, instabilityAt(b, level).n)} pp`).join(", ")}.`),
   ];
-  return { plots: [accuracyPlot, instabilityPlot], tables: [denseTable, table, instabilityTable], findings, checks };
+  return { plots: [accuracyPlot, instabilityPlot], tables: [...(measuredDense ? [denseTable] : []), table, instabilityTable], findings, checks };
 }
 
 export const batchTickets = defineFigure<BatchGridConfig, BatchGridData>({
