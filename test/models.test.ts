@@ -110,6 +110,6 @@ describe("conv nets", () => {
 
   it("getModel names the choices for an unknown model", () => {
     expect(() => getModel("conv-9", [28, 28, 1], 10)).toThrow(UserError);
-    expect(() => getModel("conv-9", [28, 28, 1], 10)).toThrow(/unknown model "conv-9"; choose one of: lenet-300-100, conv-2, conv-4, conv-6/);
+    expect(() => getModel("conv-9", [28, 28, 1], 10)).toThrow(/unknown model "conv-9"; choose one of: lenet-300-100, lenet-300-100-bn, conv-2, conv-4, conv-6/);
   });
 });
