@@ -9,11 +9,12 @@ import { averagePool } from "../lib/data/dataset";
 import { loadDataset } from "../lib/data/registry";
 import { ensureRun } from "../lib/materialise/run";
 import { loadWeights } from "../lib/store/runs";
-import { SPARSE_CANDIDATES, measureSparse } from "../lib/search/sparse-unstable";
+import { SPARSE_CANDIDATES, SPARSE_STAGES, measureSparse } from "../lib/search/sparse-unstable";
 import { impLevel } from "../lib/prune/imp";
 import { rewindScales } from "../lib/search/rewind-scale";
 import { freshResults } from "./support/env";
 import { tinyRun } from "./support/tiny";
+import { script } from "./support/cli";
 
 beforeAll(async () => {
   freshResults();
@@ -80,18 +81,28 @@ describe("downsampled data", () => {
 });
 
 describe("the sparse-instability search", () => {
-  it("measures dense and IMP cells at k = 0 and the late k, and calls the result shown only by its rule", async () => {
+  it("measures dense and IMP cells at k = 0 and the late steps, and calls the result shown only by its rule", async () => {
     const c = { ...SPARSE_CANDIDATES[0], data: { dataset: "mnist", trainSubset: 600 }, train: { ...SPARSE_CANDIDATES[0].train, steps: 40, lrDropSteps: [30], batchSize: 60 } };
-    const plan = { initSeeds: [1], pairs: 1, fraction: 0.5, levels: [1], lateFraction: 0.1, alphas: 3, trainEvalSubset: 100, batchNorm: { mode: "recompute" as const, batches: 2, batchSize: 60 } };
+    const plan = { initSeeds: [1], pairs: 1, fraction: 0.5, levels: [1], lateFraction: 0.1, laterFractions: [0.25], alphas: 3, trainEvalSubset: 100, batchNorm: { mode: "recompute" as const, batches: 2, batchSize: 60 } };
     const m = await measureSparse(c, plan);
     expect(m.lateK).toBe(4);
+    expect(m.laterKs).toEqual([10]);
     expect(m.denseRuns).toBe(3);
-    expect(m.cells.map((x) => [x.k, x.level, x.density])).toEqual([[0, 1, 0.5], [4, 1, 0.5]]);
+    expect(m.cells.map((x) => [x.k, x.level, x.density])).toEqual([[0, 1, 0.5], [4, 1, 0.5], [10, 1, 0.5]]);
     for (const x of m.cells) expect(x.instabilities).toHaveLength(1);
-    const [early, late] = m.cells;
-    const firm = early.stable === "no" && !early.matching.matching && !early.matching.borderline && late.stable === "yes" && late.matching.matching && !late.matching.borderline;
+    const [early, ...lates] = m.cells;
+    const rescued = lates.some((late) => late.stable === "yes" && late.matching.matching && !late.matching.borderline);
+    const firm = early.stable === "no" && !early.matching.matching && !early.matching.borderline && rescued;
     expect(m.shows).toBe(firm);
     for (const x of m.cells) expect(x.scales.map((l) => l.layer)).toEqual(["fc1.weight", "fc2.weight"]); // the output layer stays dense
+  });
+
+  it("names the search's stages, and rejects an unknown one in one line", () => {
+    expect(SPARSE_STAGES.map((s) => [s.stage, s.file])).toEqual([[1, "sparse-unstable.json"], [2, "sparse-unstable-stage2.json"]]);
+    expect(SPARSE_STAGES[1].plan.laterFractions).toEqual([0.2]);
+    const r = script("search-sparse-unstable", ["--stage", "9"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toBe("error: --stage 9 is not a stage of the search; choose from: 1, 2.");
   });
 
   it("measures what the mask keeps of a layer's norm at the rewind point, by hand", () => {

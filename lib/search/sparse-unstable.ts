@@ -40,6 +40,8 @@ export interface SparsePlan {
   levels: number[];
   /** The late rewind step, as a fraction of training (the papers' few %). */
   lateFraction: number;
+  /** Later rewind steps measured beside it, as fractions of training (the second stage: a rescue may need more). */
+  laterFractions?: number[];
   alphas: number;
   trainEvalSubset: number;
   /** Batch-norm statistics along paths (absent: recomputed at every alpha, DEFAULT_BATCH_NORM_PATH). */
@@ -72,6 +74,36 @@ export const SPARSE_CANDIDATES: SparseCandidate[] = [
 ];
 
 /**
+ * The second stage, declared after the first (b832229) had run. Its closest setting, batch norm on CIFAR-10
+ * at 16x16 and rate 0.5, had the phenomenon's two halves at 1 % density but not together: IMP at k = 0
+ * near unstable (2.89 ± 1.79 pp) and not matching, IMP at k = 75 stable but still not matching (-1.29 pp),
+ * while at 6.4 % every cell was stable and matching. Instability grew as density fell, the opposite of the
+ * plain MLP. So the second stage looks between the two densities (level 4, 2.6 %), rewinds later too
+ * (k = 300, 20 % of training) where the rescue may need more training, and doubles the rate with momentum
+ * (1.0), which should move the instability to denser, still-capable subnetworks.
+ */
+export const SPARSE_PLAN_2: SparsePlan = { ...SPARSE_PLAN, levels: [3, 4, 5], laterFractions: [0.2] };
+
+export const SPARSE_CANDIDATES_2: SparseCandidate[] = [
+  { name: "fcbn-cifar16-sgd0.5", model: "lenet-300-100-bn", data: cifar16, train: sgd(0.5, 0.9, 1500), note: "the first stage's closest setting, between its densities and rewound later" },
+  { name: "fcbn-cifar16-sgd1.0", model: "lenet-300-100-bn", data: cifar16, train: sgd(1.0, 0.9, 1500), note: "batch norm on CIFAR-10 at 16x16, rate 1.0 with momentum: twice the closest setting's rate" },
+];
+
+/** The search's stages, in the order they were declared; each writes its own JSON. */
+export interface SparseStage {
+  stage: number;
+  plan: SparsePlan;
+  candidates: SparseCandidate[];
+  /** The JSON it writes, under results/search/. */
+  file: string;
+}
+
+export const SPARSE_STAGES: SparseStage[] = [
+  { stage: 1, plan: SPARSE_PLAN, candidates: SPARSE_CANDIDATES, file: "sparse-unstable.json" },
+  { stage: 2, plan: SPARSE_PLAN_2, candidates: SPARSE_CANDIDATES_2, file: "sparse-unstable-stage2.json" },
+];
+
+/**
  * Declared but not in the search as committed (each candidate costs 10-15 minutes on 2 loaded cores): the
  * plain MLP on Fashion-MNIST (the unstable grid measured it at 3,000 steps: pruning stabilises it) and the
  * first candidate on full-size CIFAR-10 (4x the first layer's cost). `--only` runs them.
@@ -82,7 +114,7 @@ export const MORE_SPARSE_CANDIDATES: SparseCandidate[] = [
 ];
 
 export function getSparseCandidate(name: string): SparseCandidate {
-  const all = [...SPARSE_CANDIDATES, ...MORE_SPARSE_CANDIDATES];
+  const all = [...SPARSE_CANDIDATES, ...MORE_SPARSE_CANDIDATES, ...SPARSE_CANDIDATES_2.filter((x) => !SPARSE_CANDIDATES.some((y) => y.name === x.name))];
   const c = all.find((x) => x.name === name);
   if (!c) throw new UserError(`unknown setting "${name}"; choose from: ${all.map((x) => x.name).join(", ")}.`);
   return c;
@@ -106,12 +138,14 @@ export interface SparseCell {
 export interface SparseMeasurement {
   plan: SparsePlan;
   lateK: number;
+  /** The later rewind steps (plan.laterFractions), when the plan has them. */
+  laterKs?: number[];
   /** Dense test accuracy over every dense run (data order 0 and the copies at k = 0): the matching reference. */
   denseAccuracy: MeanStd;
   denseRuns: number;
   denseInstability: { instabilities: number[]; instability: MeanStd; stable: string };
   cells: SparseCell[];
-  /** The sparse phenomenon: some density where IMP at k = 0 is unstable and not matching while IMP at the late k is stable and matching (firm verdicts only). */
+  /** The sparse phenomenon: some density where IMP at k = 0 is unstable and not matching while IMP at a late k is stable and matching (firm verdicts only). */
   shows: boolean;
   trainSeconds: number;
 }
@@ -123,11 +157,14 @@ const stableLabel = (v: MeanStd, n: number) => {
 
 /** Dense runs, IMP chains at k = 0 and at the late k, copies of each measured cell, and their paths (all cached). */
 export async function measureSparse(c: SparseCandidate, plan: SparsePlan = SPARSE_PLAN, label = c.name): Promise<SparseMeasurement> {
-  const lateK = Math.max(1, Math.round(plan.lateFraction * c.train.steps));
-  const ks = [0, lateK];
+  const stepAt = (f: number) => Math.max(1, Math.round(f * c.train.steps));
+  const lateK = stepAt(plan.lateFraction);
+  const laterKs = plan.laterFractions?.map(stepAt);
+  const lates = [lateK, ...(laterKs ?? [])];
+  const ks = [0, ...lates];
   const setup = { model: c.model, data: c.data, train: c.train };
   const parents = plan.initSeeds.map((s) => denseRun(setup, s));
-  const dense = await runTasks(parents.map((config) => ({ kind: "run" as const, config, checkpoints: [0, lateK], label: `${label} dense` })));
+  const dense = await runTasks(parents.map((config) => ({ kind: "run" as const, config, checkpoints: ks, label: `${label} dense` })));
   const maxLevel = Math.max(...plan.levels);
   const spec = (parent: RunConfig, k: number) => ({ dense: parent, rewindStep: k, fraction: plan.fraction, scope: "global" as const });
   const chains = parents.flatMap((p) => ks.map((k) => impLevel(spec(p, k), maxLevel)));
@@ -178,14 +215,18 @@ export async function measureSparse(c: SparseCandidate, plan: SparsePlan = SPARS
   const firm = (s: string, v: "yes" | "no") => s === v;
   const shows = plan.levels.some((level) => {
     const early = cells.find((x) => x.k === 0 && x.level === level)!;
-    const late = cells.find((x) => x.k === lateK && x.level === level)!;
-    return firm(early.stable, "no") && !early.matching.matching && !early.matching.borderline && firm(late.stable, "yes") && late.matching.matching && !late.matching.borderline;
+    const rescued = lates.some((k) => {
+      const late = cells.find((x) => x.k === k && x.level === level)!;
+      return firm(late.stable, "yes") && late.matching.matching && !late.matching.borderline;
+    });
+    return firm(early.stable, "no") && !early.matching.matching && !early.matching.borderline && rescued;
   });
   const trainSeconds = [...dense, ...trained, ...subnetworks].reduce((s, r) => s + r.wallSeconds, 0);
   const denseInstability = meanStd(denseBarriers);
   return {
     plan,
     lateK,
+    ...(laterKs ? { laterKs } : {}),
     denseAccuracy,
     denseRuns: denseAcc.length,
     denseInstability: { instabilities: denseBarriers, instability: denseInstability, stable: stableLabel(denseInstability, denseBarriers.length) },
