@@ -30,7 +30,7 @@ import { blasUnavailableReason, loadBlas } from "../lib/kernels/blas";
 import { MODEL_NAMES } from "../lib/models/registry";
 import { mnistDataDir } from "../lib/data/mnist";
 import { getFigure } from "../lib/figures/registry";
-import { DenseInstabilityConfig } from "../lib/figures/dense-instability";
+import { DenseInstabilityConfig } from "../lib/figures/protocols/dense-instability";
 import { UserError } from "../lib/util/errors";
 import { FULL, PREFIX, QUICK, Sizes, Timing, Workload, median, medianUncertainty, quantile } from "./common";
 import type { Profile } from "./profile";

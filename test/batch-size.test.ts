@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { angularDistance } from "../lib/lmc/distance";
-import { atBatchSize, runBatchGrid } from "../lib/figures/batch-grid";
-import { BATCH_GRID } from "../lib/figures/batch-presets";
-import { sgdTraining } from "../lib/figures/unstable-presets";
+import { atBatchSize, runBatchGrid } from "../lib/figures/protocols/batch-grid";
+import { BATCH_GRID } from "../lib/figures/settings/lenet-fashion-batch";
+import { sgdTraining } from "../lib/search/unstable";
 import { HostParams } from "../lib/models/params";
 
 const params = (...values: number[][]): HostParams => Object.fromEntries(values.map((v, i) => [`w${i}`, { shape: [v.length], data: Float32Array.from(v) }]));

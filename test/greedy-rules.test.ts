@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { analyseRate, rateCheck, RateSeries, greedyRate, GreedyRateConfig } from "../lib/figures/greedy-rate";
-import { plateauIteration, thresholdGrowth, greedyThreshold, GreedyThresholdConfig, GreedyThresholdData } from "../lib/figures/greedy-threshold";
+import { analyseRate, rateCheck, RateSeries, greedyRate, GreedyRateConfig } from "../lib/figures/gfs/size-rate";
+import { plateauIteration, thresholdGrowth, greedyThreshold, GreedyThresholdConfig, GreedyThresholdData } from "../lib/figures/gfs/pretraining-threshold";
 import { CheckpointMeasurement, MethodPoint } from "../lib/greedy/experiment";
-import { doublingSizes } from "../lib/figures/greedy-presets";
+import { doublingSizes } from "../lib/figures/gfs/common";
 
 /** Claim checks of the greedy figures from synthetic numbers: no training, no backend. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SEARCH_PLAN, UNSTABLE_CANDIDATES, UNSTABLE_SETTING, getCandidate, qualifies, unstableDenseInstability } from "../lib/figures/unstable-presets";
-import { denseRun } from "../lib/figures/subnetworks";
+import { SEARCH_PLAN, UNSTABLE_CANDIDATES, UNSTABLE_SETTING, getCandidate, qualifies, unstableDenseInstability } from "../lib/search/unstable";
+import { denseRun } from "../lib/lottery/subnetworks";
 import { branchAt, copies } from "../lib/lmc/instability";
 import { validateRunConfig } from "../lib/store/run-config";
 import { validateHparams } from "../lib/train/hparams";

@@ -1,21 +1,21 @@
 import { Figure } from "./figure";
-import { denseInstability } from "./dense-instability";
-import { sparseAtInit } from "./sparse-k0";
-import { rewindK } from "./rewind-k";
-import { sparsitySweep } from "./sparsity-sweep";
-import { stabilityDistances } from "./stability-distances";
-import { successiveLevels } from "./successive-levels";
-import { perturbationRobustness } from "./perturbation";
-import { flatness } from "./flatness";
-import { retraining } from "./retraining";
-import { greedyThreshold } from "./greedy-threshold";
-import { greedyBaselines } from "./greedy-baselines";
-import { greedyRate } from "./greedy-rate";
-import { unstableDense } from "./unstable-dense";
-import { unstablePerturbation, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels } from "./unstable-sparse";
-import { batchTickets } from "./batch-tickets";
-import { batchRounds } from "./batch-rounds";
-import { resnetDenseInstability, resnetRewindK, vggDenseInstability, vggRewindK } from "./cifar";
+import { denseInstability } from "./protocols/dense-instability";
+import { sparseAtInit } from "./lmc/sparse-k0";
+import { rewindK } from "./protocols/rewind-k";
+import { sparsitySweep } from "./protocols/sparsity-sweep";
+import { stabilityDistances } from "./protocols/late-rewinding";
+import { successiveLevels } from "./protocols/successive-levels";
+import { perturbationRobustness } from "./protocols/perturbation";
+import { flatness } from "./unmasking/flatness";
+import { retraining } from "./unmasking/retraining";
+import { greedyThreshold } from "./gfs/pretraining-threshold";
+import { greedyBaselines } from "./gfs/baselines";
+import { greedyRate } from "./gfs/size-rate";
+import { unstableDense } from "./protocols/dense-instability-variants";
+import { unstablePerturbation, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels } from "./settings/lenet-fashion-sgd";
+import { batchTickets } from "./maene/tickets-vs-batch";
+import { batchRounds } from "./maene/successive-rounds";
+import { resnetDenseInstability, resnetRewindK, vggDenseInstability, vggRewindK } from "./settings/cifar10";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module plus one entry here. */

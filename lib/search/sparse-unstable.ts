@@ -6,7 +6,7 @@ import { evenAlphas } from "../lmc/barrier";
 import { BatchNormPath } from "../lmc/bn-statistics";
 import { runTasks } from "../parallel/pool";
 import { impLevel, nominalDensity } from "../prune/imp";
-import { MatchingVerdict, denseRun, matchingVerdict } from "../figures/subnetworks";
+import { MatchingVerdict, denseRun, matchingVerdict } from "../lottery/subnetworks";
 import { STABILITY, thresholdSide } from "../figures/claims";
 import { MeanStd, meanStd } from "../util/stats";
 import { UserError } from "../util/errors";

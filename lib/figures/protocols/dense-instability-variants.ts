@@ -1,11 +1,11 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
-import { ClaimCheck, STABILITY, check, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "./claims";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { ClaimCheck, STABILITY, check, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "../claims";
 import { DENSE_INSTABILITY_STEPS, DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews } from "./dense-instability";
-import { categoryPoints, hline } from "./plot-helpers";
-import { unstableDenseInstability } from "./unstable-presets";
-import { TrainHparams } from "../train/hparams";
-import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import { MeanStd, meanPm, plural } from "../util/stats";
+import { categoryPoints, hline } from "../plot-helpers";
+import { unstableDenseInstability } from "../../search/unstable";
+import { TrainHparams } from "../../train/hparams";
+import { STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { MeanStd, meanPm, plural } from "../../util/stats";
 
 /**
  * The LMC paper's dense instability analysis (Figs. 2-3) on a network that is unstable at initialisation,

@@ -1,18 +1,18 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
-import { STABILITY, check, combine, sideLabel, stabilitySide, thresholdCheck } from "./claims";
-import { lenetPaperTraining } from "./lenet-presets";
-import { errorBars, hline, meanBand, spreadCaption } from "./plot-helpers";
-import { DataConfig } from "../data/registry";
-import { BatchNormPath } from "../lmc/bn-statistics";
-import { TrainHparams } from "../train/hparams";
-import { denseRun } from "./subnetworks";
-import { branchAt, copies } from "../lmc/instability";
-import { runTasks } from "../parallel/pool";
-import { RunConfig } from "../store/run-config";
-import { PathResult } from "../lmc/path";
-import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
-import { meanPm, meanStd, meanStdSeries, plural } from "../util/stats";
-import { UserError } from "../util/errors";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { STABILITY, check, combine, sideLabel, stabilitySide, thresholdCheck } from "../claims";
+import { lenetPaperTraining } from "../settings/lenet-mnist";
+import { errorBars, hline, meanBand, spreadCaption } from "../plot-helpers";
+import { DataConfig } from "../../data/registry";
+import { BatchNormPath } from "../../lmc/bn-statistics";
+import { TrainHparams } from "../../train/hparams";
+import { denseRun } from "../../lottery/subnetworks";
+import { branchAt, copies } from "../../lmc/instability";
+import { runTasks } from "../../parallel/pool";
+import { RunConfig } from "../../store/run-config";
+import { PathResult } from "../../lmc/path";
+import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { meanPm, meanStd, meanStdSeries, plural } from "../../util/stats";
+import { UserError } from "../../util/errors";
 
 /** Instability of the dense network vs the step k at which the two copies are made. */
 export interface DenseInstabilityConfig {

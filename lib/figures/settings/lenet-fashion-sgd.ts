@@ -1,12 +1,12 @@
-import { Preset, figureVariant } from "./figure";
-import { RewindGridConfig } from "./rewind-grid";
-import { rewindKFigure } from "./rewind-k";
-import { sparsitySweep } from "./sparsity-sweep";
-import { stabilityDistances } from "./stability-distances";
-import { SuccessiveLevelsConfig, successiveLevels } from "./successive-levels";
-import { SparseSetup } from "./subnetworks";
-import { UNSTABLE_SETTING, unstableDenseInstability } from "./unstable-presets";
-import { perturbationFigure } from "./perturbation";
+import { Preset, figureVariant } from "../figure";
+import { RewindGridConfig } from "../protocols/rewind-grid";
+import { rewindKFigure } from "../protocols/rewind-k";
+import { sparsitySweep } from "../protocols/sparsity-sweep";
+import { stabilityDistances } from "../protocols/late-rewinding";
+import { SuccessiveLevelsConfig, successiveLevels } from "../protocols/successive-levels";
+import { SparseSetup } from "../../lottery/subnetworks";
+import { UNSTABLE_SETTING, unstableDenseInstability } from "../../search/unstable";
+import { perturbationFigure } from "../protocols/perturbation";
 
 /**
  * The sparse figures (LMC Table 2 and Figs. 5-9, Stabilizing, Unmasking) on the unstable setting:

@@ -1,6 +1,6 @@
-import { RewindGridConfig } from "./rewind-grid";
-import { lenetPaperTraining } from "./lenet-presets";
-import { Preset } from "./figure";
+import { RewindGridConfig } from "../protocols/rewind-grid";
+import { lenetPaperTraining } from "./lenet-mnist";
+import { Preset } from "../figure";
 
 /**
  * One grid per preset, shared by the rewinding, sparsity-sweep and stability-distance figures (same

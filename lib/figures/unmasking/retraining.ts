@@ -1,21 +1,21 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
-import { check, combine, matchingThreshold, thresholdCheck } from "./claims";
-import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
-import { SparseSetup, denseRun } from "./subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
-import { runTasks } from "../parallel/pool";
-import { impLevel, nominalDensity } from "../prune/imp";
-import { magnitudePrune } from "../prune/magnitude";
-import { Mask, applyMask, denseMask, prunableNames } from "../prune/mask";
-import { ensureMask, maskOf } from "../materialise/mask";
-import { cachedJson } from "../store/cached";
-import { RunSummary, loadWeights } from "../store/runs";
-import { modelFor } from "../materialise/run";
-import { runHash } from "../store/run-config";
-import { deviceData } from "../data/device";
-import { toDevice, disposeParams, HostParams } from "../models/params";
-import { evaluate } from "../train/evaluate";
-import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
+import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
+import { check, combine, matchingThreshold, thresholdCheck } from "../claims";
+import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
+import { SparseSetup, denseRun } from "../../lottery/subnetworks";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { runTasks } from "../../parallel/pool";
+import { impLevel, nominalDensity } from "../../prune/imp";
+import { magnitudePrune } from "../../prune/magnitude";
+import { Mask, applyMask, denseMask, prunableNames } from "../../prune/mask";
+import { ensureMask, maskOf } from "../../materialise/mask";
+import { cachedJson } from "../../store/cached";
+import { RunSummary, loadWeights } from "../../store/runs";
+import { modelFor } from "../../materialise/run";
+import { runHash } from "../../store/run-config";
+import { deviceData } from "../../data/device";
+import { toDevice, disposeParams, HostParams } from "../../models/params";
+import { evaluate } from "../../train/evaluate";
+import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 
 /** IMP vs pruning repeatedly without retraining, and the magnitudes of the weights each level prunes. */
 export interface RetrainingConfig extends SparseSetup {

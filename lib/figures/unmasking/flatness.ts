@@ -1,16 +1,16 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
-import { ClaimCheck, check } from "./claims";
-import { color, densityAxis } from "./plot-helpers";
-import { SparseSetup, denseRun, isMatching } from "./subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
-import { runTasks } from "../parallel/pool";
-import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
-import { impLevel, levelForDensity, nominalDensity } from "../prune/imp";
-import { LevelFlatness } from "../analyses/flatness";
-import { RunSummary } from "../store/runs";
-import { PathResult } from "../lmc/path";
-import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
-import { UserError } from "../util/errors";
+import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
+import { ClaimCheck, check } from "../claims";
+import { color, densityAxis } from "../plot-helpers";
+import { SparseSetup, denseRun, isMatching } from "../../lottery/subnetworks";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { runTasks } from "../../parallel/pool";
+import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { impLevel, levelForDensity, nominalDensity } from "../../prune/imp";
+import { LevelFlatness } from "../../analyses/flatness";
+import { RunSummary } from "../../store/runs";
+import { PathResult } from "../../lmc/path";
+import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
+import { UserError } from "../../util/errors";
 
 /** lambda_max vs the per-level prune fraction (Paul et al. 2023). */
 export interface FlatnessConfig extends Omit<SparseSetup, "fraction"> {

@@ -1,12 +1,12 @@
-import { defineFigure, FigureResult } from "./figure";
-import { ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } from "./claims";
-import { color, densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
-import { BATCH_GRID_STEPS, BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "./batch-grid";
-import { BATCH_GRID, BATCH_GRID_NOTES } from "./batch-presets";
-import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "./subnetworks";
-import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import { nominalDensity } from "../prune/imp";
-import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
+import { defineFigure, FigureResult } from "../figure";
+import { ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } from "../claims";
+import { color, densityAxis, errorBars, hline, spreadCaption } from "../plot-helpers";
+import { BATCH_GRID_STEPS, BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "../protocols/batch-grid";
+import { BATCH_GRID, BATCH_GRID_NOTES } from "../settings/lenet-fashion-batch";
+import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "../../lottery/subnetworks";
+import { STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { nominalDensity } from "../../prune/imp";
+import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 
 interface Level {
   batchSize: number;

@@ -1,19 +1,19 @@
-import { Figure, FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
-import { STABILITY, combine, sideLabel, stabilitySide, thresholdCheck } from "./claims";
-import { color, hline, spreadCaption } from "./plot-helpers";
-import { SparseSetup, subnetwork } from "./subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
-import { runTasks } from "../parallel/pool";
-import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
-import { ensureMask } from "../materialise/mask";
-import { RunSummary, loadWeights } from "../store/runs";
-import { PathResult } from "../lmc/path";
-import { RunConfig } from "../store/run-config";
-import { l2Norm } from "../lmc/distance";
-import { HostParams } from "../models/params";
-import { nominalDensity } from "../prune/imp";
-import { meanPm, meanStd, plural } from "../util/stats";
-import { UserError } from "../util/errors";
+import { Figure, FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
+import { STABILITY, combine, sideLabel, stabilitySide, thresholdCheck } from "../claims";
+import { color, hline, spreadCaption } from "../plot-helpers";
+import { SparseSetup, subnetwork } from "../../lottery/subnetworks";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { runTasks } from "../../parallel/pool";
+import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { ensureMask } from "../../materialise/mask";
+import { RunSummary, loadWeights } from "../../store/runs";
+import { PathResult } from "../../lmc/path";
+import { RunConfig } from "../../store/run-config";
+import { l2Norm } from "../../lmc/distance";
+import { HostParams } from "../../models/params";
+import { nominalDensity } from "../../prune/imp";
+import { meanPm, meanStd, plural } from "../../util/stats";
+import { UserError } from "../../util/errors";
 
 /** Robustness of SGD at the rewind point: perturb m * W_k, retrain, and compare with the unperturbed solution. */
 export interface PerturbationConfig extends SparseSetup {

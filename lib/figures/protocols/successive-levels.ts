@@ -1,16 +1,16 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "./figure";
+import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
 import { impLevelsStep, parentsStep, referenceStep } from "./sparse-steps";
-import { STABILITY, check, combine, iffCheck, iffCounts, sideLabel, stabilitySide, thresholdCheck } from "./claims";
-import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
-import { SparseSetup, marginText, matchingLabel, matchingVerdict, subnetwork } from "./subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "./unmasking-presets";
-import { runTasks } from "../parallel/pool";
-import { evenAlphas, STABILITY_THRESHOLD } from "../lmc/barrier";
-import { PathResult } from "../lmc/path";
-import { RunSummary } from "../store/runs";
-import { nominalDensity } from "../prune/imp";
-import { meanPm, meanStd, plural } from "../util/stats";
-import { UserError } from "../util/errors";
+import { STABILITY, check, combine, iffCheck, iffCounts, sideLabel, stabilitySide, thresholdCheck } from "../claims";
+import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
+import { SparseSetup, marginText, matchingLabel, matchingVerdict, subnetwork } from "../../lottery/subnetworks";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { runTasks } from "../../parallel/pool";
+import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { PathResult } from "../../lmc/path";
+import { RunSummary } from "../../store/runs";
+import { nominalDensity } from "../../prune/imp";
+import { meanPm, meanStd, plural } from "../../util/stats";
+import { UserError } from "../../util/errors";
 
 /** Barriers between the solutions of successive IMP levels (Paul et al. 2023). */
 export interface SuccessiveLevelsConfig extends SparseSetup {

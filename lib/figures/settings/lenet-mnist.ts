@@ -1,4 +1,4 @@
-import { TrainHparams } from "../train/hparams";
+import { TrainHparams } from "../../train/hparams";
 
 /**
  * LeNet-300-100 on MNIST as in the LMC paper: Adam 1.2e-3, batch 60, 24K iterations, constant rate.

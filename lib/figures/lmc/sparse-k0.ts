@@ -1,18 +1,18 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
-import { copiesStep, impLevelsStep, pairPathsStep } from "./sparse-steps";
-import { ClaimCheck, STABILITY, iffCheck, matchingThreshold, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "./claims";
-import { lenetPaperTraining } from "./lenet-presets";
-import { hline, meanBand, spreadCaption } from "./plot-helpers";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { copiesStep, impLevelsStep, pairPathsStep } from "../protocols/sparse-steps";
+import { ClaimCheck, STABILITY, iffCheck, matchingThreshold, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "../claims";
+import { lenetPaperTraining } from "../settings/lenet-mnist";
+import { hline, meanBand, spreadCaption } from "../plot-helpers";
 import {
   KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, copyPairs, denseRun, instabilityOf, isMatching, subnetwork,
-} from "./subnetworks";
-import { runTasks } from "../parallel/pool";
-import { evenAlphas } from "../lmc/barrier";
-import { levelForDensity, nominalDensity } from "../prune/imp";
-import { RunSummary } from "../store/runs";
-import { PathResult } from "../lmc/path";
-import { MeanStd, meanPm, meanStd, meanStdSeries, plural } from "../util/stats";
-import { UserError } from "../util/errors";
+} from "../../lottery/subnetworks";
+import { runTasks } from "../../parallel/pool";
+import { evenAlphas } from "../../lmc/barrier";
+import { levelForDensity, nominalDensity } from "../../prune/imp";
+import { RunSummary } from "../../store/runs";
+import { PathResult } from "../../lmc/path";
+import { MeanStd, meanPm, meanStd, meanStdSeries, plural } from "../../util/stats";
+import { UserError } from "../../util/errors";
 
 /** IMP, random pruning and random reinitialisation at one sparsity, rewound to k. */
 export interface SparseAtKConfig extends SparseSetup {

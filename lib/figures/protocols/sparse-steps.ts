@@ -1,7 +1,7 @@
-import { FigureStep } from "./figure";
-import { SparseSetup, denseRun, pairPaths, referenceRuns, trainChains, trainCopies } from "./subnetworks";
-import { RunConfig } from "../store/run-config";
-import { runTasks } from "../parallel/pool";
+import { FigureStep } from "../figure";
+import { SparseSetup, denseRun, pairPaths, referenceRuns, trainChains, trainCopies } from "../../lottery/subnetworks";
+import { RunConfig } from "../../store/run-config";
+import { runTasks } from "../../parallel/pool";
 
 /**
  * Steps that the figures built on IMP subnetworks (the rewind grid, successive levels, sparse-k0) share,

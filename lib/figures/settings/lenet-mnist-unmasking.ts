@@ -1,6 +1,6 @@
-import { Preset } from "./figure";
-import { lenetPaperTraining } from "./lenet-presets";
-import { SparseSetup } from "./subnetworks";
+import { Preset } from "../figure";
+import { lenetPaperTraining } from "./lenet-mnist";
+import { SparseSetup } from "../../lottery/subnetworks";
 
 /**
  * The Unmasking analyses run on the same IMP chains as the rewind grid (same configs, so the cpu preset

@@ -1,16 +1,16 @@
-import { FigureStep, computeBySteps } from "./figure";
-import { SparseSetup, copyPairs, denseReplicate, denseRun, pairPaths, subnetwork, trainCopies } from "./subnetworks";
-import { branchAt } from "../lmc/instability";
-import { runTasks } from "../parallel/pool";
-import { Task, TaskResult } from "../parallel/tasks";
-import { PathResult } from "../lmc/path";
-import { ensureMask } from "../materialise/mask";
-import { RunSummary, loadWeights } from "../store/runs";
-import { TrainHparams } from "../train/hparams";
-import { evenAlphas } from "../lmc/barrier";
-import { angularDistance } from "../lmc/distance";
-import { nominalDensity } from "../prune/imp";
-import { UserError } from "../util/errors";
+import { FigureStep, computeBySteps } from "../figure";
+import { SparseSetup, copyPairs, denseReplicate, denseRun, pairPaths, subnetwork, trainCopies } from "../../lottery/subnetworks";
+import { branchAt } from "../../lmc/instability";
+import { runTasks } from "../../parallel/pool";
+import { Task, TaskResult } from "../../parallel/tasks";
+import { PathResult } from "../../lmc/path";
+import { ensureMask } from "../../materialise/mask";
+import { RunSummary, loadWeights } from "../../store/runs";
+import { TrainHparams } from "../../train/hparams";
+import { evenAlphas } from "../../lmc/barrier";
+import { angularDistance } from "../../lmc/distance";
+import { nominalDensity } from "../../prune/imp";
+import { UserError } from "../../util/errors";
 
 /**
  * Maene et al. 2021: IMP reset to initialisation (k = 0) at several batch sizes, the number of epochs

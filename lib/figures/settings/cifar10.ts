@@ -1,11 +1,11 @@
-import { Preset, figureVariant } from "./figure";
-import { DenseInstabilityConfig } from "./dense-instability";
-import { UnstableDenseConfig, unstableDense, withVariants } from "./unstable-dense";
-import { RewindGridConfig } from "./rewind-grid";
-import { rewindKFigure } from "./rewind-k";
-import { DataConfig } from "../data/registry";
-import { CROP_FLIP } from "../data/augment";
-import { TrainHparams } from "../train/hparams";
+import { Preset, figureVariant } from "../figure";
+import { DenseInstabilityConfig } from "../protocols/dense-instability";
+import { UnstableDenseConfig, unstableDense, withVariants } from "../protocols/dense-instability-variants";
+import { RewindGridConfig } from "../protocols/rewind-grid";
+import { rewindKFigure } from "../protocols/rewind-k";
+import { DataConfig } from "../../data/registry";
+import { CROP_FLIP } from "../../data/augment";
+import { TrainHparams } from "../../train/hparams";
 
 /**
  * The LMC paper's own networks: ResNet-20 and VGG-16 (with batch norm) on CIFAR-10, in the dense

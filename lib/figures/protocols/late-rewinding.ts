@@ -1,10 +1,10 @@
-import { defineFigure, FigureResult } from "./figure";
-import { ClaimCheck, Verdict, check } from "./claims";
-import { densityAxis, errorBars, hline, spreadCaption } from "./plot-helpers";
+import { defineFigure, FigureResult } from "../figure";
+import { ClaimCheck, Verdict, check } from "../claims";
+import { densityAxis, errorBars, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
-import { KIND_LABELS } from "./subnetworks";
-import { meanPm, meanStd, plural } from "../util/stats";
+import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist-grid";
+import { KIND_LABELS } from "../../lottery/subnetworks";
+import { meanPm, meanStd, plural } from "../../util/stats";
 
 function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number[] }): FigureResult {
   const dense = meanStd(r.denseErrors.map((e) => 1 - e));

@@ -1,6 +1,6 @@
-import { GreedySetup, SelectionSpec, CheckpointMeasurement, MethodPoint } from "../greedy/experiment";
-import { TrainHparams } from "../train/hparams";
-import { meanStd, MeanStd } from "../util/stats";
+import { GreedySetup, SelectionSpec, CheckpointMeasurement, MethodPoint } from "../../greedy/experiment";
+import { TrainHparams } from "../../train/hparams";
+import { meanStd, MeanStd } from "../../util/stats";
 
 /**
  * SGD for the mean-field network: plain SGD, batch 64, constant rate. The 1/N output scaling makes every

@@ -1,6 +1,6 @@
-import { Preset } from "./figure";
-import { BatchGridConfig } from "./batch-grid";
-import { UNSTABLE_GRID } from "./unstable-sparse";
+import { Preset } from "../figure";
+import { BatchGridConfig } from "../protocols/batch-grid";
+import { UNSTABLE_GRID } from "./lenet-fashion-sgd";
 
 /**
  * The batch-size grid on the unstable setting (LeNet-300-100, Fashion-MNIST, SGD 0.1): at batch 128 it is

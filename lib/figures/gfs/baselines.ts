@@ -1,11 +1,11 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
-import { check, Verdict } from "./claims";
-import { color } from "./plot-helpers";
-import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../greedy/experiment";
-import { RunSummary } from "../store/runs";
-import { geometricSteps } from "../greedy/checkpoints";
-import { at, greedySetup, randomAt, SETUP_METHOD, spec, stepAxis, stepX } from "./greedy-presets";
-import { meanPm } from "../util/stats";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { check, Verdict } from "../claims";
+import { color } from "../plot-helpers";
+import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../../greedy/experiment";
+import { RunSummary } from "../../store/runs";
+import { geometricSteps } from "../../greedy/checkpoints";
+import { at, greedySetup, randomAt, SETUP_METHOD, spec, stepAxis, stepX } from "./common";
+import { meanPm } from "../../util/stats";
 
 /** GFS vs magnitude pruning vs random selection of the same number of neurons, from the same checkpoints. */
 export interface GreedyBaselinesConfig {

@@ -1,12 +1,12 @@
-import { Figure, Preset, defineFigure, FigureResult } from "./figure";
-import { Claim, ClaimCheck, IffCell, STABILITY, check, combine, iffCheck, iffCounts, sideLabel, thresholdCheck, thresholdSide } from "./claims";
-import { errorBars, hline, spreadCaption } from "./plot-helpers";
+import { Figure, Preset, defineFigure, FigureResult } from "../figure";
+import { Claim, ClaimCheck, IffCell, STABILITY, check, combine, iffCheck, iffCounts, sideLabel, thresholdCheck, thresholdSide } from "../claims";
+import { errorBars, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
-import { SubnetworkKind } from "./subnetworks";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "./rewind-grid-presets";
-import { KIND_LABELS, MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "./subnetworks";
-import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
+import { SubnetworkKind } from "../../lottery/subnetworks";
+import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist-grid";
+import { KIND_LABELS, MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "../../lottery/subnetworks";
+import { STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 
 /** What a network does at initialisation, which decides the paper's claim about k = 0. */
 export type AtInit = "stable" | "unstable";

@@ -1,16 +1,16 @@
-import { FigureStep, computeBySteps } from "./figure";
+import { FigureStep, computeBySteps } from "../figure";
 import { copiesStep, impLevelsStep, pairPathsStep, parentsStep, referenceStep } from "./sparse-steps";
-import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, subnetwork } from "./subnetworks";
-import { runTasks } from "../parallel/pool";
-import { ensureMask } from "../materialise/mask";
-import { RunSummary, loadWeights } from "../store/runs";
-import { copies } from "../lmc/instability";
-import { l2Distance } from "../lmc/distance";
-import { nominalDensity } from "../prune/imp";
-import { RunConfig } from "../store/run-config";
-import { PathResult } from "../lmc/path";
-import { UserError } from "../util/errors";
-import { MeanStd, meanStd } from "../util/stats";
+import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, subnetwork } from "../../lottery/subnetworks";
+import { runTasks } from "../../parallel/pool";
+import { ensureMask } from "../../materialise/mask";
+import { RunSummary, loadWeights } from "../../store/runs";
+import { copies } from "../../lmc/instability";
+import { l2Distance } from "../../lmc/distance";
+import { nominalDensity } from "../../prune/imp";
+import { RunConfig } from "../../store/run-config";
+import { PathResult } from "../../lmc/path";
+import { UserError } from "../../util/errors";
+import { MeanStd, meanStd } from "../../util/stats";
 
 /**
  * The grid behind the sparse figures: subnetworks of each kind at several IMP levels and rewind steps k,

@@ -1,12 +1,12 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "./figure";
-import { check, ClaimCheck, combine, Verdict } from "./claims";
-import { color, hline } from "./plot-helpers";
-import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun, seedSetup } from "../greedy/experiment";
-import { mean } from "../util/stats";
-import { RunSummary } from "../store/runs";
-import { geometricSteps } from "../greedy/checkpoints";
-import { at, greedySetup, linearFit, SETUP_METHOD, spec, stepAxis, stepX } from "./greedy-presets";
-import { UserError } from "../util/errors";
+import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { check, ClaimCheck, combine, Verdict } from "../claims";
+import { color, hline } from "../plot-helpers";
+import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun, seedSetup } from "../../greedy/experiment";
+import { mean } from "../../util/stats";
+import { RunSummary } from "../../store/runs";
+import { geometricSteps } from "../../greedy/checkpoints";
+import { at, greedySetup, linearFit, SETUP_METHOD, spec, stepAxis, stepX } from "./common";
+import { UserError } from "../../util/errors";
 
 /** GFS subnetworks vs pre-training iterations, one curve per training-set size; the threshold per size. */
 export interface GreedyThresholdConfig {

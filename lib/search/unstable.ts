@@ -2,7 +2,7 @@ import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { UserError } from "../util/errors";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import type { DenseInstabilityConfig } from "./dense-instability";
+import type { DenseInstabilityConfig } from "../figures/protocols/dense-instability";
 
 /**
  * The search for a CPU-feasible unstable regime: settings in which the dense network might be

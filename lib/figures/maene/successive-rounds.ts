@@ -1,12 +1,12 @@
-import { defineFigure, FigureResult } from "./figure";
-import { check } from "./claims";
-import { color, densityAxis, hline, spreadCaption } from "./plot-helpers";
-import { BatchGridConfig, BatchGridData, BatchResult, RoundPair } from "./batch-grid";
-import { BATCH_GRID_STEPS, runBatchGrid } from "./batch-grid";
-import { BATCH_GRID, BATCH_GRID_NOTES } from "./batch-presets";
-import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import { nominalDensity } from "../prune/imp";
-import { MeanStd, meanPm, meanStd, plural } from "../util/stats";
+import { defineFigure, FigureResult } from "../figure";
+import { check } from "../claims";
+import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
+import { BatchGridConfig, BatchGridData, BatchResult, RoundPair } from "../protocols/batch-grid";
+import { BATCH_GRID_STEPS, runBatchGrid } from "../protocols/batch-grid";
+import { BATCH_GRID, BATCH_GRID_NOTES } from "../settings/lenet-fashion-batch";
+import { STABILITY_THRESHOLD } from "../../lmc/barrier";
+import { nominalDensity } from "../../prune/imp";
+import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 
 const rounds = (c: BatchGridConfig) => Array.from({ length: c.maxLevel }, (_, l) => l);
 const at = (b: BatchResult, level: number, value: (p: RoundPair) => number): MeanStd => meanStd(b.rounds.filter((p) => p.level === level).map(value));
