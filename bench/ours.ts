@@ -24,7 +24,7 @@ import { DeviceSplit } from "../lib/train/evaluate";
 import { TrainHparams } from "../lib/train/hparams";
 import { evaluatePath } from "../lib/lmc/interpolate";
 import { evenAlphas } from "../lib/lmc/barrier";
-import { lenetPaperTraining } from "../lib/figures/settings/lenet-mnist";
+import { lenetPaperTraining } from "../lib/train/recipes";
 import { setProgressSink } from "../lib/util/progress";
 import { runTasks } from "../lib/parallel/pool";
 import { rng } from "../lib/util/rng";

@@ -3,7 +3,7 @@ import { ensureRun } from "../lib/materialise/run";
 import { impLevel } from "../lib/prune/imp";
 import { instability } from "../lib/lmc/instability";
 import { evenAlphas } from "../lib/lmc/barrier";
-import { lenetPaperTraining } from "../lib/figures/settings/lenet-mnist";
+import { lenetPaperTraining } from "../lib/train/recipes";
 import { RunConfig } from "../lib/store/run-config";
 
 async function main(): Promise<void> {

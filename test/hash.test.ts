@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson, configHash } from "../lib/util/hash";
 import { runHash, RunConfig } from "../lib/store/run-config";
-import { lenetPaperTraining } from "../lib/figures/settings/lenet-mnist";
+import { lenetPaperTraining } from "../lib/train/recipes";
 
 const parent: RunConfig = { model: "lenet-300-100", data: { dataset: "mnist" }, train: lenetPaperTraining(24000), initSeed: 1, dataSeed: 0 };
 

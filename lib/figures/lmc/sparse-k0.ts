@@ -1,11 +1,10 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
 import { copiesStep, impLevelsStep, pairPathsStep } from "../protocols/sparse-steps";
 import { ClaimCheck, STABILITY, iffCheck, matchingThreshold, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "../claims";
-import { lenetPaperTraining } from "../settings/lenet-mnist";
+import { lenetPaperTraining } from "../../train/recipes";
 import { hline, meanBand, spreadCaption } from "../plot-helpers";
-import {
-  KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, copyPairs, denseRun, instabilityOf, isMatching, subnetwork,
-} from "../../lottery/subnetworks";
+import { KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, copyPairs, denseRun, instabilityOf, subnetwork } from "../../lottery/subnetworks";
+import { isMatching } from "../../lottery/matching";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas } from "../../lmc/barrier";
 import { levelForDensity, nominalDensity } from "../../prune/imp";

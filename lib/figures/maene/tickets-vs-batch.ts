@@ -3,7 +3,7 @@ import { ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } 
 import { color, densityAxis, errorBars, hline, spreadCaption } from "../plot-helpers";
 import { BATCH_GRID_STEPS, BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "../protocols/batch-grid";
 import { BATCH_GRID, BATCH_GRID_NOTES } from "../settings/lenet-fashion-batch";
-import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "../../lottery/subnetworks";
+import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "../../lottery/matching";
 import { STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { nominalDensity } from "../../prune/imp";
 import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";

@@ -1,6 +1,6 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
 import { STABILITY, check, combine, sideLabel, stabilitySide, thresholdCheck } from "../claims";
-import { lenetPaperTraining } from "../settings/lenet-mnist";
+import { lenetPaperTraining } from "../../train/recipes";
 import { errorBars, hline, meanBand, spreadCaption } from "../plot-helpers";
 import { DataConfig } from "../../data/registry";
 import { BatchNormPath } from "../../lmc/bn-statistics";

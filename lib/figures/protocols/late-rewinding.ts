@@ -2,7 +2,7 @@ import { defineFigure, FigureResult } from "../figure";
 import { ClaimCheck, Verdict, check } from "../claims";
 import { densityAxis, errorBars, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist-grid";
+import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist";
 import { KIND_LABELS } from "../../lottery/subnetworks";
 import { meanPm, meanStd, plural } from "../../util/stats";
 

@@ -2,7 +2,7 @@ import { Figure, FigureStep, computeBySteps, defineFigure, FigureResult, Preset 
 import { STABILITY, combine, sideLabel, stabilitySide, thresholdCheck } from "../claims";
 import { color, hline, spreadCaption } from "../plot-helpers";
 import { SparseSetup, subnetwork } from "../../lottery/subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { ensureMask } from "../../materialise/mask";

@@ -3,8 +3,9 @@ import { Claim, ClaimCheck, IffCell, STABILITY, check, combine, iffCheck, iffCou
 import { errorBars, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { SubnetworkKind } from "../../lottery/subnetworks";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist-grid";
-import { KIND_LABELS, MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "../../lottery/subnetworks";
+import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist";
+import { KIND_LABELS } from "../../lottery/subnetworks";
+import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "../../lottery/matching";
 import { STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 

@@ -2,8 +2,9 @@ import { defineFigure, FigureResult } from "../figure";
 import { STABILITY, agreeIf, check, combine, iffCheck, stabilitySide, thresholdCheck } from "../claims";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist-grid";
-import { SubnetworkKind, marginText, matchingVerdict } from "../../lottery/subnetworks";
+import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist";
+import { SubnetworkKind } from "../../lottery/subnetworks";
+import { marginText, matchingVerdict } from "../../lottery/matching";
 import { STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 

@@ -2,8 +2,9 @@ import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "
 import { impLevelsStep, parentsStep, referenceStep } from "./sparse-steps";
 import { STABILITY, check, combine, iffCheck, iffCounts, sideLabel, stabilitySide, thresholdCheck } from "../claims";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
-import { SparseSetup, marginText, matchingLabel, matchingVerdict, subnetwork } from "../../lottery/subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { SparseSetup, subnetwork } from "../../lottery/subnetworks";
+import { marginText, matchingLabel, matchingVerdict } from "../../lottery/matching";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { PathResult } from "../../lmc/path";

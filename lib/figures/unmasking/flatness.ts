@@ -1,8 +1,9 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
 import { ClaimCheck, check } from "../claims";
 import { color, densityAxis } from "../plot-helpers";
-import { SparseSetup, denseRun, isMatching } from "../../lottery/subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { SparseSetup, denseRun } from "../../lottery/subnetworks";
+import { isMatching } from "../../lottery/matching";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { impLevel, levelForDensity, nominalDensity } from "../../prune/imp";

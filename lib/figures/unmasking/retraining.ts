@@ -2,7 +2,7 @@ import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "
 import { check, combine, matchingThreshold, thresholdCheck } from "../claims";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
 import { SparseSetup, denseRun } from "../../lottery/subnetworks";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist-unmasking";
+import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist";
 import { runTasks } from "../../parallel/pool";
 import { impLevel, nominalDensity } from "../../prune/imp";
 import { magnitudePrune } from "../../prune/magnitude";
