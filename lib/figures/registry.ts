@@ -1,5 +1,5 @@
 import { Figure } from "./figure";
-import { denseInstability } from "./protocols/dense-instability";
+import { denseInstability } from "./lmc/dense-instability";
 import { sparseAtInit } from "./lmc/sparse-k0";
 import { rewindK } from "./protocols/rewind-k";
 import { sparsitySweep } from "./protocols/sparsity-sweep";

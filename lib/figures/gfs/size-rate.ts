@@ -4,7 +4,6 @@ import { color } from "../plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, MethodPoint, measureCheckpoint, pretrain, pretrainRun } from "../../greedy/experiment";
 import { SubnetworkMetrics } from "../../greedy/evaluate";
 import { meanPm, meanStd, MeanStd } from "../../util/stats";
-import { RunSummary } from "../../store/runs";
 import { geometricSteps } from "../../greedy/checkpoints";
 import { at, greedySetup, linearFit, SETUP_METHOD, spec } from "./common";
 import { UserError } from "../../util/errors";
