@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SEARCH_PLAN, UNSTABLE_CANDIDATES, UNSTABLE_SETTING, getCandidate, qualifies, unstableDenseInstability } from "../lib/search/unstable";
+import { SEARCH_PLAN, UNSTABLE_CANDIDATES, getCandidate, qualifies } from "../lib/search/unstable";
+import { UNSTABLE_SETTING, unstableDenseInstability } from "../lib/figures/settings/lenet-fashion-sgd";
 import { denseRun } from "../lib/lottery/subnetworks";
 import { branchAt, copies } from "../lib/lmc/instability";
 import { validateRunConfig } from "../lib/store/run-config";

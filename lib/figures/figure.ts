@@ -67,9 +67,12 @@ export function defineFigure<C, D extends object = any>(figure: Figure<C, D>): F
   return figure;
 }
 
-/** The same figure on another setting: its own id, title and presets (and method, when the setting changes it); the same claims, compute and render. */
-export function figureVariant<C, D extends object>(figure: Figure<C, D>, v: Pick<Figure<C, D>, "id" | "title" | "presets" | "presetNotes"> & Partial<Pick<Figure<C, D>, "method">>): Figure<C, D> {
-  return { ...figure, ...v };
+/** A figure without its setting: the paper's claims, the method, compute and render, shared by the figures that run it on different networks. */
+export type FigureProtocol<C, D extends object = any> = Omit<Figure<C, D>, "id" | "title" | "presets" | "presetNotes">;
+
+/** A protocol (or another figure) on one setting: its own id, title and presets, and anything else the setting changes (the method, the claims). */
+export function figureOn<C, D extends object>(protocol: FigureProtocol<C, D>, v: Pick<Figure<C, D>, "id" | "title" | "presets" | "presetNotes"> & Partial<FigureProtocol<C, D>>): Figure<C, D> {
+  return { ...protocol, ...v };
 }
 
 /** Computes and renders: what a full run of a figure does. */

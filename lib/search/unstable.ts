@@ -2,7 +2,6 @@ import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { UserError } from "../util/errors";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
-import type { DenseInstabilityConfig } from "../figures/protocols/dense-instability";
 
 /**
  * The search for a CPU-feasible unstable regime: settings in which the dense network might be
@@ -80,22 +79,3 @@ export function getCandidate(name: string): UnstableCandidate {
   if (!c) throw new UserError(`unknown setting "${name}"; choose from: ${UNSTABLE_CANDIDATES.map((x) => x.name).join(", ")}.`);
   return c;
 }
-
-/** The setting chosen for the unstable regime (see docs/unstable-regime.md for the search). */
-export const UNSTABLE_SETTING: UnstableCandidate = getCandidate("fc-fmnist-sgd0.1-b128");
-
-/**
- * The dense-instability figure on the unstable setting, sized for the CPU: the search's full check
- * (same seeds, k grid and path options, so its runs and paths are reused) plus a third pair per
- * initialisation, for the paper's 3 x 3 samples.
- */
-export const unstableDenseInstability: DenseInstabilityConfig = {
-  model: UNSTABLE_SETTING.model,
-  data: UNSTABLE_SETTING.data,
-  train: UNSTABLE_SETTING.train,
-  ks: SEARCH_PLAN.full.ks,
-  initSeeds: SEARCH_PLAN.full.initSeeds,
-  pairs: 3,
-  alphas: SEARCH_PLAN.alphas,
-  trainEvalSubset: SEARCH_PLAN.trainEvalSubset,
-};

@@ -1,8 +1,7 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { FigureStep, computeBySteps, FigureResult, FigureProtocol } from "../figure";
 import { ClaimCheck, STABILITY, check, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "../claims";
 import { DENSE_INSTABILITY_STEPS, DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews } from "./dense-instability";
 import { categoryPoints, hline } from "../plot-helpers";
-import { unstableDenseInstability } from "../../search/unstable";
 import { TrainHparams } from "../../train/hparams";
 import { STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { MeanStd, meanPm, plural } from "../../util/stats";
@@ -194,20 +193,8 @@ function render(c: UnstableDenseConfig, r: Data): FigureResult {
   };
 }
 
-const quickStandard: DenseInstabilityConfig = {
-  ...unstableDenseInstability,
-  data: { dataset: "fashion-mnist", trainSubset: 5000 },
-  train: { ...unstableDenseInstability.train, steps: 300, lrDropSteps: [200] },
-  ks: [0, 50],
-  initSeeds: [1],
-  pairs: 1,
-  alphas: 7,
-  trainEvalSubset: 1000,
-};
 
-export const unstableDense = defineFigure<UnstableDenseConfig, Data>({
-  id: "unstable/dense-instability",
-  title: "Instability of a dense network that is unstable at initialisation (LeNet-300-100, Fashion-MNIST, SGD 0.1)",
+export const denseVariantsProtocol: FigureProtocol<UnstableDenseConfig, Data> = {
   source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 2-3 and the Low / Warmup variants of Table 1 (ResNet-20, VGG-16), on a CPU-sized unstable setting",
   claim:
     "ResNet-20 and VGG-16 are unstable at initialisation: copies trained from W0 with different SGD noise end in different linearly separated minima. They become stable early in training (ResNet-20 at about 3 % of training, VGG-16 at about 1.6 %). A 10x lower learning rate (Low) or a long linear warm-up (Warmup) makes them stable at initialisation, at some cost in accuracy.",
@@ -220,17 +207,7 @@ export const unstableDense = defineFigure<UnstableDenseConfig, Data>({
   ],
   method:
     "The instability analysis of `lmc/dense-instability` on the setting found by the search in docs/unstable-regime.md: LeNet-300-100 on Fashion-MNIST, SGD with momentum 0.9 at rate 0.1, batch 128, no warm-up, the rate dropped x0.1 late in training. Copies are made at k on a log-like grid from 0; the onset of stability is the first k from which every measured k is below 2 pp. *Low* divides the rate by 10 and drops nothing; *Warmup* uses 0.3x the rate reached by a linear warm-up over 30/63 of training (the paper's ResNet-20 proportions: 0.03 over 30K of 63K iterations); both are measured at k = 0 with the same initialisations and data-order pairs.",
-  presetNotes: {
-    quick: "Smoke size: 5,000 Fashion-MNIST examples, 300 steps, one parent and one pair at k = 0 and 50, 7 interpolation points. Not a result.",
-    cpu: "Full Fashion-MNIST (60k), LeNet-300-100, SGD 0.1 momentum 0.9 batch 128, 3,000 steps (6.4 epochs) with the rate x0.1 at 2,000; k in {0, 50, 100, 200, 500, 1000}; 3 initialisations x 2 data-order pairs (paper: 3 x 3); 21 interpolation points; train error on 2,000 training examples. Low and Warmup at k = 0 with the same initialisations and one pair each (3 pairs per variant). The paper's networks are ResNet-20 and VGG-16 on CIFAR-10 for 63K iterations; this is the cheapest setting found to be unstable at initialisation.",
-    paper: "The cpu setting with 3 x 3 pairs and full-training-set train error; the paper's own networks are ResNet-20 and VGG-16 on CIFAR-10.",
-  },
-  presets: {
-    quick: withVariants(quickStandard),
-    cpu: withVariants({ ...unstableDenseInstability, pairs: 2 }, 1),
-    paper: withVariants({ ...unstableDenseInstability, pairs: 3, trainEvalSubset: null }),
-  },
   compute: runUnstableDense,
   steps: UNSTABLE_DENSE_STEPS,
   render,
-});
+};

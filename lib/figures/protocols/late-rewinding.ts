@@ -1,8 +1,7 @@
-import { defineFigure, FigureResult } from "../figure";
+import { FigureResult, FigureProtocol } from "../figure";
 import { ClaimCheck, Verdict, check } from "../claims";
 import { densityAxis, errorBars, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist";
 import { KIND_LABELS } from "../../lottery/subnetworks";
 import { meanPm, meanStd, plural } from "../../util/stats";
 
@@ -84,9 +83,7 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
   return { plots: [accuracyPlot, distancePlot("pruningDistance", "Pruning stability"), distancePlot("dataOrderDistance", "Data-order stability")], tables: [table], findings, checks };
 }
 
-export const stabilityDistances = defineFigure<RewindGridConfig, RewindGridData>({
-  id: "stabilizing/late-rewinding",
-  title: "Late rewinding, and pruning and data-order stability as L2 distances (LeNet-300-100)",
+export const lateRewindingProtocol: FigureProtocol<RewindGridConfig, RewindGridData> = {
   source: "Frankle et al. 2019, Stabilizing the Lottery Ticket Hypothesis (late rewinding; stability of IMP vs random subnetworks)",
   claim:
     "Rewinding to an early step k > 0 instead of 0 finds matching subnetworks at higher sparsity for deeper nets. IMP subnetworks are more stable than random ones both to pruning (they end closer to the pruned dense solution) and to data order (two trainings end closer together), and both distances fall as k grows, along with the accuracy gain.",
@@ -98,9 +95,7 @@ export const stabilityDistances = defineFigure<RewindGridConfig, RewindGridData>
   ],
   method:
     "For each rewind step k and IMP level: pruning stability is the L2 distance, over the weights the mask keeps, between the subnetwork trained from m * W_k and the trained dense network m * W_T; data-order stability is the L2 distance between two trainings of m * W_k with different data orders. Both for IMP subnetworks and for random pruning with the same per-layer densities. Accuracy vs density is shown for each k.",
-  presetNotes: REWIND_GRID_NOTES,
-  presets: REWIND_GRID,
   compute: runRewindGrid,
   steps: REWIND_GRID_STEPS,
   render,
-});
+};

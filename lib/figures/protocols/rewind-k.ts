@@ -3,7 +3,6 @@ import { Claim, ClaimCheck, IffCell, STABILITY, check, combine, iffCheck, iffCou
 import { errorBars, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { SubnetworkKind } from "../../lottery/subnetworks";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist";
 import { KIND_LABELS } from "../../lottery/subnetworks";
 import { MatchingVerdict, marginText, matchingLabel, matchingVerdict } from "../../lottery/matching";
 import { STABILITY_THRESHOLD } from "../../lmc/barrier";
@@ -202,5 +201,3 @@ export function rewindKFigure(v: RewindKVariant): Figure<RewindGridConfig, Grid>
     render: (c, r) => render(v.atInit, c, r),
   });
 }
-
-export const rewindK = rewindKFigure({ id: "lmc/rewind-k", title: "IMP subnetworks vs the rewind step k (LeNet-300-100)", atInit: "stable", presets: REWIND_GRID, presetNotes: REWIND_GRID_NOTES });

@@ -1,8 +1,7 @@
-import { defineFigure, FigureResult } from "../figure";
+import { FigureResult, FigureProtocol } from "../figure";
 import { STABILITY, agreeIf, check, combine, iffCheck, stabilitySide, thresholdCheck } from "../claims";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
-import { REWIND_GRID, REWIND_GRID_NOTES } from "../settings/lenet-mnist";
 import { SubnetworkKind } from "../../lottery/subnetworks";
 import { marginText, matchingVerdict } from "../../lottery/matching";
 import { STABILITY_THRESHOLD } from "../../lmc/barrier";
@@ -118,9 +117,7 @@ function render(c: RewindGridConfig, r: { cells: GridCell[]; denseErrors: number
 
 const nPaths = (cells: GridCell[]) => cells.reduce((n, x) => n + x.paths.length, 0);
 
-export const sparsitySweep = defineFigure<RewindGridConfig, RewindGridData>({
-  id: "lmc/sparsity-sweep",
-  title: "Accuracy and instability vs sparsity: IMP, late rewinding and random baselines (LeNet-300-100)",
+export const sparsitySweepProtocol: FigureProtocol<RewindGridConfig, RewindGridData> = {
   source: "Frankle et al. 2020, Linear Mode Connectivity and the Lottery Ticket Hypothesis, Figs. 8-9",
   claim:
     "Across sparsities there are three regimes: at low sparsity even random pruning matches; at intermediate sparsity only IMP subnetworks (and, for the deeper nets, only with rewinding to k > 0) match, and exactly those are stable; at extreme sparsity nothing matches.",
@@ -133,9 +130,7 @@ export const sparsitySweep = defineFigure<RewindGridConfig, RewindGridData>({
   ],
   method:
     "For every IMP level and rewind step k: the IMP subnetwork, a random-pruning baseline (IMP's per-layer densities, rewound to the same W_k) and a random reinitialisation (IMP's mask, fresh weights). Test accuracy of each (trained with data order 0) and the instability of IMP and random pruning (two copies, different data orders). A subnetwork matches when its accuracy is within one std of the dense networks'.",
-  presetNotes: REWIND_GRID_NOTES,
-  presets: REWIND_GRID,
   compute: runRewindGrid,
   steps: REWIND_GRID_STEPS,
   render,
-});
+};

@@ -1,10 +1,9 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
+import { FigureStep, computeBySteps, FigureResult, FigureProtocol } from "../figure";
 import { impLevelsStep, parentsStep, referenceStep } from "./sparse-steps";
 import { STABILITY, check, combine, iffCheck, iffCounts, sideLabel, stabilitySide, thresholdCheck } from "../claims";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
 import { SparseSetup, subnetwork } from "../../lottery/subnetworks";
 import { marginText, matchingLabel, matchingVerdict } from "../../lottery/matching";
-import { UNMASKING_NOTES, UNMASKING_SETUP } from "../settings/lenet-mnist";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { PathResult } from "../../lmc/path";
@@ -159,11 +158,8 @@ function render(c: SuccessiveLevelsConfig, r: SuccessiveLevelsData): FigureResul
   return { plots: [barrierPlot, accuracyPlot], tables: [table], findings, checks };
 }
 
-const presets = Object.fromEntries(Object.entries(UNMASKING_SETUP).map(([p, s]) => [p, { ...s, maskChoice: "child" as const }])) as Record<Preset, SuccessiveLevelsConfig>;
 
-export const successiveLevels = defineFigure<SuccessiveLevelsConfig, SuccessiveLevelsData>({
-  id: "unmasking/successive-levels",
-  title: "Error barriers between successive IMP levels (LeNet-300-100)",
+export const successiveLevelsProtocol: FigureProtocol<SuccessiveLevelsConfig, SuccessiveLevelsData> = {
   source: "Paul et al. 2023, Unmasking the Lottery Ticket Hypothesis (successive-level linear mode connectivity)",
   claim:
     "The solution of IMP level L+1 is linearly connected to that of level L (barrier about 0) exactly when level L+1 is matching; at high sparsity, where IMP stops matching, a barrier appears between successive levels.",
@@ -174,9 +170,7 @@ export const successiveLevels = defineFigure<SuccessiveLevelsConfig, SuccessiveL
   ],
   method:
     "For each rewind step k and level L, interpolate between the trained solutions of levels L and L+1 (under level L+1's mask by default; `maskChoice: \"parent\"` interpolates them as trained, inside level L's superset mask) and measure the test error barrier (max error minus the mean of the endpoints). Compare with whether level L+1 is matching (within one std of the dense accuracy).",
-  presetNotes: UNMASKING_NOTES,
-  presets,
   compute: runSuccessiveLevels,
   steps: SUCCESSIVE_LEVELS_STEPS,
   render,
-});
+};
