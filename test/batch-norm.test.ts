@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunConfig } from "../lib/store/run-config";
 import { linearPath } from "../lib/lmc/path";
-import { ensureMask } from "../lib/materialise/mask";
+import { ensureMask } from "../lib/materialise/run";
 import { freshResults } from "./support/env";
 import { tinyRun } from "./support/tiny";
 

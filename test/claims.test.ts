@@ -8,7 +8,8 @@ import { FigureRun, renderFigure, runFigure } from "../lib/figures/run-figure";
 import { freshResults } from "./support/env";
 import { meanPm, pmOf } from "../lib/util/stats";
 import { bundledTraceTypes, traceTypesOf } from "../lib/report/plotly";
-import { IffCell, STABILITY, iffCheck, stabilitySide, thresholdCheck } from "../lib/figures/claims";
+import { IffCell, STABILITY, iffCheck, thresholdCheck } from "../lib/figures/claims";
+import { stabilitySide } from "../lib/lmc/stability";
 import { categoryPoints } from "../lib/figures/plot-helpers";
 
 const root = resolve(__dirname, "..");

@@ -10,7 +10,7 @@ import { checkpointWeights, geometricSteps } from "../lib/greedy/checkpoints";
 import { magnitudeOrder, randomOrder } from "../lib/greedy/baselines";
 import { measureCheckpoint, pretrainRun, seedSetup, validateSetup } from "../lib/greedy/experiment";
 import { greedyThreshold, GreedyThresholdData, thresholdIteration } from "../lib/figures/gfs/pretraining-threshold";
-import { greedySetup } from "../lib/figures/gfs/common";
+import { greedySetup } from "../lib/figures/settings/mean-field-mnist";
 import { ensureRun } from "../lib/materialise/run";
 import { UserError } from "../lib/util/errors";
 import { fillNormal, rng } from "../lib/util/rng";

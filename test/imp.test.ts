@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadWeights } from "../lib/store/runs";
 import { ensureRun } from "../lib/materialise/run";
-import { ensureMask, maskOf } from "../lib/materialise/mask";
+import { ensureMask, maskOf } from "../lib/materialise/run";
 import { impLevel, randomPruned, randomReinit } from "../lib/prune/imp";
 import { applyMask, countKept, countTotal, density } from "../lib/prune/mask";
 import { pruneCount } from "../lib/prune/magnitude";

@@ -3,7 +3,7 @@ import { loadWeights } from "../lib/store/runs";
 import { ensureRun } from "../lib/materialise/run";
 import { linearPath } from "../lib/lmc/path";
 import { impLevel } from "../lib/prune/imp";
-import { ensureMask } from "../lib/materialise/mask";
+import { ensureMask } from "../lib/materialise/run";
 import { perturb } from "../lib/prune/perturb";
 import { l2Distance } from "../lib/lmc/distance";
 import { applyMask } from "../lib/prune/mask";

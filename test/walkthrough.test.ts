@@ -15,7 +15,8 @@ import { RetrainingConfig } from "../lib/figures/unmasking/retraining";
 import { GreedyThresholdConfig } from "../lib/figures/gfs/pretraining-threshold";
 import { GreedyBaselinesConfig } from "../lib/figures/gfs/baselines";
 import { GreedyRateConfig } from "../lib/figures/gfs/size-rate";
-import { greedySetup, spec } from "../lib/figures/gfs/common";
+import { spec } from "../lib/figures/gfs/common";
+import { greedySetup } from "../lib/figures/settings/mean-field-mnist";
 import { FIGURES } from "../lib/figures/registry";
 import { freshResults } from "./support/env";
 

@@ -2,7 +2,7 @@ import { initBackend } from "../backend";
 import { RunConfig } from "../store/run-config";
 import { loadWeights } from "../store/runs";
 import { ensureRun, modelFor } from "../materialise/run";
-import { ensureMask, maskOf } from "../materialise/mask";
+import { ensureMask, maskOf } from "../materialise/run";
 import { cachedJson, cachedPath } from "../store/cached";
 import { runHash } from "../store/run-config";
 import { deviceData, trainEvalSplit } from "../data/device";

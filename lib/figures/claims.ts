@@ -1,5 +1,6 @@
 import { MeanStd, meanPm } from "../util/stats";
 import { STABILITY_THRESHOLD } from "../lmc/barrier";
+import { STABILITY_MIN_BAND, thresholdSide } from "../lmc/stability";
 
 /** One claim of the paper a figure reproduces, named so that its check can be found. */
 export interface Claim {
@@ -26,16 +27,6 @@ export function agreeIf(claim: string, agrees: boolean, evidence: string): Claim
   return check(claim, agrees ? "agrees" : "differs", evidence);
 }
 
-/**
- * A mean compared with a threshold, with its margin: borderline when the threshold lies within one
- * sample std of the mean (n > 1) or within `minBand` of it, so a verdict near it is never stated as firm.
- */
-export function thresholdSide(value: MeanStd, n: number, threshold: number, minBand: number): { below: boolean; borderline: boolean; margin: number } {
-  const margin = value.mean - threshold;
-  const band = Math.max(n > 1 ? value.std : 0, minBand);
-  return { below: margin < 0, borderline: Math.abs(margin) <= band, margin };
-}
-
 export interface ThresholdSpec {
   threshold: number;
   /** "the 2 pp stability threshold". */
@@ -47,7 +38,7 @@ export interface ThresholdSpec {
 }
 
 /** The LMC paper's stability threshold: instability below 2 pp; within 0.2 pp of it is borderline. */
-export const STABILITY: ThresholdSpec = { threshold: STABILITY_THRESHOLD, name: "the 2 pp stability threshold", unit: "pp", minBand: 0.002 };
+export const STABILITY: ThresholdSpec = { threshold: STABILITY_THRESHOLD, name: "the 2 pp stability threshold", unit: "pp", minBand: STABILITY_MIN_BAND };
 
 /** Matching: accuracy at least the dense mean minus the tolerance; within 0.1 pp of that is borderline. */
 export function matchingThreshold(threshold: number): ThresholdSpec {
@@ -86,10 +77,6 @@ export function sideLabel(side: { below: boolean; borderline: boolean }, below: 
   return `${side.below ? below : above}${side.borderline ? " (borderline)" : ""}`;
 }
 
-/** The STABILITY rule applied to an instability or barrier: below 2 pp, and whether that is within the noise. */
-export function stabilitySide(value: MeanStd, n: number): { below: boolean; borderline: boolean; margin: number } {
-  return thresholdSide(value, n, STABILITY.threshold, STABILITY.minBand);
-}
 
 /** One cell of an "A exactly when B" claim: both properties, each with whether its verdict is within the noise. */
 export interface IffCell {

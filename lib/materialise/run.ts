@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { RunConfig, runHash, startStep, validateRunConfig } from "../store/run-config";
+import { MaskSpec, RunConfig, runHash, startStep, validateMaskSpec, validateRunConfig } from "../store/run-config";
 import { RunSummary, SavedState, loadWeights, readState, readSummary, resumePath, runDir, savedSteps, splitState, statePath, writeState, writeSummary } from "../store/runs";
 import { withLock } from "../store/lock";
 import { ensureDir, writeJsonAtomic } from "../util/atomic";
@@ -13,9 +13,11 @@ import { freshOptimizer } from "../train/optimizer";
 import { TrainState, trainTo } from "../train/train";
 import { evaluate } from "../train/evaluate";
 import { initBackend } from "../backend";
-import { ensureMask, provideRunMaterialiser } from "./mask";
 import { applyMask, denseMask, Mask, prunableNames } from "../prune/mask";
 import { perturb } from "../prune/perturb";
+import { magnitudePrune } from "../prune/magnitude";
+import { randomMaskLike } from "../prune/random";
+import { readMask, writeMask } from "../store/masks";
 
 /**
  * Materialises runs of the cache (lib/store/runs holds their files): trains what is missing, under a lock,
@@ -168,4 +170,30 @@ async function train(config: RunConfig, options: EnsureOptions, missing: number[
   }
 }
 
-provideRunMaterialiser({ ensureRun, modelFor });
+// Masks: a run may start from a mask, and a mask is computed from trained runs (so runs and masks are one module).
+
+/** The mask a run starts from: the one before pruning `source`, i.e. `source`'s own mask, or all prunable weights. */
+export async function maskOf(config: RunConfig, exclude?: string[] | null): Promise<Mask> {
+  if (config.mask) return ensureMask(config.mask);
+  const model = modelFor(config);
+  return denseMask(model, prunableNames(model, exclude ?? undefined));
+}
+
+async function compute(spec: MaskSpec): Promise<Mask> {
+  if (spec.kind === "magnitude") {
+    await ensureRun(spec.source);
+    const current = await maskOf(spec.source, spec.exclude);
+    return magnitudePrune(loadWeights(spec.source, spec.source.train.steps), current, spec.fraction, spec.scope);
+  }
+  return randomMaskLike(await ensureMask(spec.like), spec.seed, spec.mode);
+}
+
+/** The mask a spec describes, computed once (training what it depends on) and then read from disk. */
+export async function ensureMask(spec: MaskSpec): Promise<Mask> {
+  validateMaskSpec(spec);
+  const saved = readMask(spec);
+  if (saved) return saved;
+  const mask = await compute(spec);
+  writeMask(spec, mask);
+  return mask;
+}

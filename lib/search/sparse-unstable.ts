@@ -8,11 +8,11 @@ import { runTasks } from "../parallel/pool";
 import { impLevel, nominalDensity } from "../prune/imp";
 import { denseRun } from "../lottery/subnetworks";
 import { MatchingVerdict, matchingVerdict } from "../lottery/matching";
-import { STABILITY, thresholdSide } from "../figures/claims";
+import { stabilitySide } from "../lmc/stability";
 import { MeanStd, meanStd } from "../util/stats";
 import { UserError } from "../util/errors";
 import { loadWeights } from "../store/runs";
-import { ensureMask } from "../materialise/mask";
+import { ensureMask } from "../materialise/run";
 import { LayerScale, rewindScales } from "./rewind-scale";
 
 /**
@@ -152,7 +152,7 @@ export interface SparseMeasurement {
 }
 
 const stableLabel = (v: MeanStd, n: number) => {
-  const side = thresholdSide(v, n, STABILITY.threshold, STABILITY.minBand);
+  const side = stabilitySide(v, n);
   return `${side.below ? "yes" : "no"}${side.borderline ? " (borderline)" : ""}`;
 };
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { MaskSpec } from "../prune/mask-spec";
+import { MaskSpec } from "../store/run-config";
 import { Mask } from "../prune/mask";
 import { configHash } from "../util/hash";
 import { backendTag } from "../backend-choice";

@@ -4,7 +4,8 @@ import { color } from "../plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../../greedy/experiment";
 import { RunSummary } from "../../store/runs";
 import { geometricSteps } from "../../greedy/checkpoints";
-import { at, greedySetup, randomAt, SETUP_METHOD, spec, stepAxis, stepX } from "./common";
+import { at, randomAt, SETUP_METHOD, spec, stepAxis, stepX } from "./common";
+import { greedySetup } from "../settings/mean-field-mnist";
 import { meanPm } from "../../util/stats";
 
 /** GFS vs magnitude pruning vs random selection of the same number of neurons, from the same checkpoints. */

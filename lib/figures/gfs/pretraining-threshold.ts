@@ -5,7 +5,8 @@ import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, p
 import { mean } from "../../util/stats";
 import { RunSummary } from "../../store/runs";
 import { geometricSteps } from "../../greedy/checkpoints";
-import { at, greedySetup, linearFit, SETUP_METHOD, spec, stepAxis, stepX } from "./common";
+import { at, linearFit, SETUP_METHOD, spec, stepAxis, stepX } from "./common";
+import { greedySetup } from "../settings/mean-field-mnist";
 import { UserError } from "../../util/errors";
 
 /** GFS subnetworks vs pre-training iterations, one curve per training-set size; the threshold per size. */

@@ -1,11 +1,13 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
-import { check, ClaimCheck, thresholdSide, Verdict } from "../claims";
+import { check, ClaimCheck, Verdict } from "../claims";
+import { thresholdSide } from "../../lmc/stability";
 import { color } from "../plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, MethodPoint, measureCheckpoint, pretrain, pretrainRun } from "../../greedy/experiment";
 import { SubnetworkMetrics } from "../../greedy/evaluate";
 import { meanPm, meanStd, MeanStd } from "../../util/stats";
 import { geometricSteps } from "../../greedy/checkpoints";
-import { at, greedySetup, linearFit, SETUP_METHOD, spec } from "./common";
+import { at, linearFit, SETUP_METHOD, spec } from "./common";
+import { greedySetup } from "../settings/mean-field-mnist";
 import { UserError } from "../../util/errors";
 
 /** Subnetwork loss vs its size n at one checkpoint: the O(1/n) rate of GFS. */

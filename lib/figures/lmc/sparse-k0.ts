@@ -1,6 +1,7 @@
 import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
 import { copiesStep, impLevelsStep, pairPathsStep } from "../protocols/sparse-steps";
-import { ClaimCheck, STABILITY, iffCheck, matchingThreshold, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "../claims";
+import { ClaimCheck, STABILITY, iffCheck, matchingThreshold, sideLabel, thresholdCheck } from "../claims";
+import { stabilitySide, thresholdSide } from "../../lmc/stability";
 import { lenetPaperTraining } from "../../train/recipes";
 import { hline, meanBand, spreadCaption } from "../plot-helpers";
 import { KIND_LABELS, Measured, SparseSetup, SUBNETWORKS, SubnetworkKind, accuracyOf, copyPairs, denseRun, instabilityOf, subnetwork } from "../../lottery/subnetworks";

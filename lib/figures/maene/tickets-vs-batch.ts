@@ -1,5 +1,6 @@
 import { defineFigure, FigureResult } from "../figure";
-import { ClaimCheck, STABILITY, check, combine, thresholdCheck, thresholdSide } from "../claims";
+import { ClaimCheck, STABILITY, check, combine, thresholdCheck } from "../claims";
+import { thresholdSide } from "../../lmc/stability";
 import { color, densityAxis, errorBars, hline, spreadCaption } from "../plot-helpers";
 import { BATCH_GRID_STEPS, BatchGridConfig, BatchGridData, BatchResult, runBatchGrid } from "../protocols/batch-grid";
 import { BATCH_GRID, BATCH_GRID_NOTES } from "../settings/lenet-fashion-batch";

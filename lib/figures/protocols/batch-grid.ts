@@ -4,7 +4,7 @@ import { branchAt } from "../../lmc/instability";
 import { runTasks } from "../../parallel/pool";
 import { Task, TaskResult } from "../../parallel/tasks";
 import { PathResult } from "../../lmc/path";
-import { ensureMask } from "../../materialise/mask";
+import { ensureMask } from "../../materialise/run";
 import { RunSummary, loadWeights } from "../../store/runs";
 import { TrainHparams } from "../../train/hparams";
 import { evenAlphas } from "../../lmc/barrier";

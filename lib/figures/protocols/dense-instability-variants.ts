@@ -1,5 +1,6 @@
 import { FigureStep, computeBySteps, FigureResult, FigureProtocol } from "../figure";
-import { ClaimCheck, STABILITY, check, sideLabel, stabilitySide, thresholdCheck, thresholdSide } from "../claims";
+import { ClaimCheck, STABILITY, check, sideLabel, thresholdCheck } from "../claims";
+import { stabilitySide, thresholdSide } from "../../lmc/stability";
 import { DENSE_INSTABILITY_STEPS, DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews } from "./dense-instability";
 import { categoryPoints, hline } from "../plot-helpers";
 import { TrainHparams } from "../../train/hparams";

@@ -1,5 +1,6 @@
 import { FigureStep, computeBySteps, FigureResult } from "../figure";
-import { sideLabel, stabilitySide } from "../claims";
+import { sideLabel } from "../claims";
+import { stabilitySide } from "../../lmc/stability";
 import { errorBars, hline, meanBand, spreadCaption } from "../plot-helpers";
 import { DataConfig } from "../../data/registry";
 import { BatchNormPath } from "../../lmc/bn-statistics";

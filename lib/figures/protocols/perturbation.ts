@@ -1,10 +1,11 @@
 import { Figure, FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
-import { STABILITY, combine, sideLabel, stabilitySide, thresholdCheck } from "../claims";
+import { STABILITY, combine, sideLabel, thresholdCheck } from "../claims";
+import { stabilitySide } from "../../lmc/stability";
 import { color, hline, spreadCaption } from "../plot-helpers";
 import { SparseSetup, subnetwork } from "../../lottery/subnetworks";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
-import { ensureMask } from "../../materialise/mask";
+import { ensureMask } from "../../materialise/run";
 import { RunSummary, loadWeights } from "../../store/runs";
 import { PathResult } from "../../lmc/path";
 import { RunConfig } from "../../store/run-config";

@@ -2,7 +2,7 @@ import { FigureStep, computeBySteps } from "../figure";
 import { copiesStep, impLevelsStep, pairPathsStep, parentsStep, referenceStep } from "./sparse-steps";
 import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, subnetwork } from "../../lottery/subnetworks";
 import { runTasks } from "../../parallel/pool";
-import { ensureMask } from "../../materialise/mask";
+import { ensureMask } from "../../materialise/run";
 import { RunSummary, loadWeights } from "../../store/runs";
 import { copies } from "../../lmc/instability";
 import { l2Distance } from "../../lmc/distance";

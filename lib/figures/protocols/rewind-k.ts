@@ -1,5 +1,6 @@
 import { Figure, Preset, defineFigure, FigureResult } from "../figure";
-import { Claim, ClaimCheck, IffCell, STABILITY, check, combine, iffCheck, iffCounts, sideLabel, thresholdCheck, thresholdSide } from "../claims";
+import { Claim, ClaimCheck, IffCell, STABILITY, check, combine, iffCheck, iffCounts, sideLabel, thresholdCheck } from "../claims";
+import { thresholdSide } from "../../lmc/stability";
 import { errorBars, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { SubnetworkKind } from "../../lottery/subnetworks";

@@ -1,5 +1,6 @@
 import { FigureResult, FigureProtocol } from "../figure";
-import { STABILITY, agreeIf, check, combine, iffCheck, stabilitySide, thresholdCheck } from "../claims";
+import { STABILITY, agreeIf, check, combine, iffCheck, thresholdCheck } from "../claims";
+import { stabilitySide } from "../../lmc/stability";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
 import { GridCell, RewindGridConfig, RewindGridData, cellsAt, gridAccuracy, gridInstability, runRewindGrid, REWIND_GRID_STEPS } from "./rewind-grid";
 import { SubnetworkKind } from "../../lottery/subnetworks";

@@ -1,6 +1,7 @@
 import { FigureStep, computeBySteps, FigureResult, FigureProtocol } from "../figure";
 import { impLevelsStep, parentsStep, referenceStep } from "./sparse-steps";
-import { STABILITY, check, combine, iffCheck, iffCounts, sideLabel, stabilitySide, thresholdCheck } from "../claims";
+import { STABILITY, check, combine, iffCheck, iffCounts, sideLabel, thresholdCheck } from "../claims";
+import { stabilitySide } from "../../lmc/stability";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
 import { SparseSetup, subnetwork } from "../../lottery/subnetworks";
 import { marginText, matchingLabel, matchingVerdict } from "../../lottery/matching";

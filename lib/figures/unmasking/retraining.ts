@@ -7,7 +7,7 @@ import { runTasks } from "../../parallel/pool";
 import { impLevel, nominalDensity } from "../../prune/imp";
 import { magnitudePrune } from "../../prune/magnitude";
 import { Mask, applyMask, denseMask, prunableNames } from "../../prune/mask";
-import { ensureMask, maskOf } from "../../materialise/mask";
+import { ensureMask, maskOf } from "../../materialise/run";
 import { cachedJson } from "../../store/cached";
 import { RunSummary, loadWeights } from "../../store/runs";
 import { modelFor } from "../../materialise/run";
