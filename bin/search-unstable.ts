@@ -15,7 +15,7 @@ import { UserError } from "../lib/util/errors";
 
 const USAGE = `usage: npm run search-unstable -- [--only name,name] [--screen-only]
 
-Goes through the declared candidate settings (lib/figures/unstable-presets.ts): screens each for dense
+Goes through the declared candidate settings (lib/search/unstable.ts): screens each for dense
 instability at k = 0, fully checks the promising ones over k, prints a table and, for a whole search (neither
 flag), writes results/search/unstable-regime.json. Runs and paths are cached in results/.`;
 
