@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { REPO_ROOT } from "./store/paths";
 import { UserError } from "./util/errors";
 import { loadBlas } from "./kernels/blas";
+import { backendPreference } from "./models/registry";
 
 /**
  * Which tfjs backend computes what, decided without loading tfjs (the run cache needs it to name runs).
@@ -10,7 +11,7 @@ import { loadBlas } from "./kernels/blas";
  * backend with the project's kernels beats it (tfjs-node's per-op overhead dominates small products), and
  * wasm-blas (the same, with matrix products through OpenBLAS, kernels/blas.ts) beats plain wasm by its
  * GEMM. So conv nets go to tfjs-node when it is installed, everything else to wasm-blas when OpenBLAS
- * loads, else wasm; LOTTERY_BACKEND forces one for all.
+ * loads, else wasm (each model declares which it prefers); LOTTERY_BACKEND forces one for all.
  */
 export const BACKENDS = ["tensorflow", "wasm-blas", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -54,8 +55,8 @@ export function forcedBackend(): BackendName | null {
   return requested as BackendName;
 }
 
-/** Conv nets: where oneDNN's convolutions beat XNNPACK's wasm GEMM (about 4x here). */
-const prefersNative = (model: string) => /^(conv-|resnet-|vgg-)/.test(model);
+/** Each model declares its preference (lib/models/registry.ts): conv nets prefer tfjs-node. */
+const prefersNative = (model: string) => backendPreference(model) === "native";
 
 /** The backend of work that names no model: LOTTERY_BACKEND, else wasm-blas where OpenBLAS loads, else wasm. */
 export function defaultBackend(): BackendName {

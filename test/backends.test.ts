@@ -4,6 +4,7 @@ import { configHash } from "../lib/util/hash";
 import { backendFor, defaultBackend, nativePackage } from "../lib/backend-choice";
 import { loadBlas } from "../lib/kernels/blas";
 import { tinyRun } from "./support/tiny";
+import { MODEL_NAMES, backendPreference } from "../lib/models/registry";
 
 /** Backends per workload and in the run's identity (tfjs-node itself: test/native/, `npm run test:native`). */
 const native = nativePackage();
@@ -24,6 +25,14 @@ describe("the backend of a workload", () => {
     expect(backendFor("conv-2")).toBe("cpu");
     process.env.LOTTERY_BACKEND = "gpu";
     expect(() => backendFor("conv-2")).toThrow('LOTTERY_BACKEND="gpu" is not a backend; use one of: tensorflow, wasm-blas, wasm, cpu (or unset it to pick per model).');
+  });
+
+  it("follows what each model declares: every conv net prefers tfjs-node, every MLP wasm", () => {
+    delete process.env.LOTTERY_BACKEND;
+    const convNets = MODEL_NAMES.filter((m) => /^(conv-|resnet-|vgg-)/.test(m));
+    expect(convNets.length).toBeGreaterThan(5);
+    for (const m of MODEL_NAMES) expect(backendPreference(m), m).toBe(convNets.includes(m) ? "native" : "wasm");
+    for (const m of MODEL_NAMES) expect(backendFor(m), m).toBe(backendPreference(m) === "native" && native ? "tensorflow" : defaultBackend());
   });
 
   it("names a run by its backend too, leaving wasm runs' names as they were", () => {

@@ -6,11 +6,20 @@ import { cifarResNet } from "./resnet";
 import { cifarVgg, VGG16_PLAN } from "./vgg";
 import { UserError } from "../util/errors";
 
-/** Models by name. A new model is one file plus one entry here. */
-const MODELS: Record<string, ModelFactory> = {
+/**
+ * Where a model trains fastest here (bench/): conv nets on tfjs-node, whose oneDNN convolutions beat the wasm
+ * GEMM about 4x; MLPs on wasm(-blas), where tfjs-node's per-op overhead dominates small products.
+ */
+export type BackendPreference = "native" | "wasm";
+
+const mlps: Record<string, ModelFactory> = {
   "lenet-300-100": fullyConnected("lenet-300-100", [300, 100]),
   // The same with batch norm after each hidden layer (the sparse-instability search's candidate).
   "lenet-300-100-bn": fullyConnected("lenet-300-100-bn", [300, 100], { batchNorm: true }),
+  ...meanFieldModels(),
+};
+
+const convNets: Record<string, ModelFactory> = {
   "conv-2": convNet("conv-2", [[64, 64]], [256, 256]),
   "conv-4": convNet("conv-4", [[64, 64], [128, 128]], [256, 256]),
   "conv-6": convNet("conv-6", [[64, 64], [128, 128], [256, 256]], [256, 256]),
@@ -20,10 +29,20 @@ const MODELS: Record<string, ModelFactory> = {
   "resnet-20-4": cifarResNet("resnet-20-4", 20, 4),
   "resnet-56": cifarResNet("resnet-56", 56, 16),
   "vgg-16": cifarVgg("vgg-16", VGG16_PLAN),
-  ...meanFieldModels(),
+};
+
+/** Models by name, each with the backend it prefers. A new model is one file plus one entry here. */
+const MODELS: Record<string, { build: ModelFactory; prefers: BackendPreference }> = {
+  ...Object.fromEntries(Object.entries(mlps).map(([name, build]) => [name, { build, prefers: "wasm" as const }])),
+  ...Object.fromEntries(Object.entries(convNets).map(([name, build]) => [name, { build, prefers: "native" as const }])),
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);
+
+/** The backend a model prefers (unknown names: wasm; run configs reject them elsewhere). */
+export function backendPreference(name: string): BackendPreference {
+  return MODELS[name]?.prefers ?? "wasm";
+}
 
 /** Whether a model has batch norm (buffers), known from its name without loading data: built on a CIFAR-sized input. */
 export function hasBatchNorm(name: string): boolean {
@@ -31,7 +50,7 @@ export function hasBatchNorm(name: string): boolean {
 }
 
 export function getModel(name: string, inputShape: [number, number, number], classes: number): Model {
-  const factory = MODELS[name];
-  if (!factory) throw new UserError(`unknown model "${name}"; choose one of: ${MODEL_NAMES.join(", ")}.`);
-  return factory(inputShape, classes);
+  const entry = MODELS[name];
+  if (!entry) throw new UserError(`unknown model "${name}"; choose one of: ${MODEL_NAMES.join(", ")}.`);
+  return entry.build(inputShape, classes);
 }
