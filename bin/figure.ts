@@ -6,6 +6,7 @@ import { PRESETS, Preset } from "../lib/figures/figure";
 import { figureDir, renderFigure, runFigure } from "../lib/figures/run-figure";
 import { decideBackend } from "../lib/figures/recorded-backend";
 import { UserError } from "../lib/util/errors";
+import { parseSet } from "../lib/figures/config-set";
 import { clearStatusLine, formatDuration } from "../lib/util/progress";
 import { checkResultsWritable } from "../lib/store/writable";
 import { DryRunStop, setExecutor } from "../lib/parallel/executor";
@@ -18,6 +19,9 @@ Reproduces a figure headless and writes results/figures/<figure-id>/<preset>/
 (data.json, report.html, provenance.json). Trained runs are cached in results/runs/.
   --preset       quick (the default: a smoke size, not a result), cpu (the committed results) or paper
   --overwrite    replace committed results written at another commit (refused without it)
+  --set P=V      change one field of the preset's config (repeatable), e.g. --set train.lr=0.05
+                 --set initSeeds=[1,2]; V is read as JSON, else as text. Writes to
+                 results/figures/<figure-id>/<preset>-set-<hash>/ (ignored by git), never over the preset's results
   --render-only  re-render report.html and the findings from the existing data.json with the current
                  code; the data and the commit that computed it are kept, provenance.json adds the
                  commit that rendered the report
@@ -51,6 +55,7 @@ main(async () => {
         list: { type: "boolean", short: "l" },
         overwrite: { type: "boolean" },
         "render-only": { type: "boolean" },
+        set: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         ...SLURM_FLAGS,
       },
@@ -81,7 +86,9 @@ main(async () => {
     return;
   }
   setExecutor(executor);
-  if (!values["render-only"] && values.preset !== "quick") {
+  const sets = (values.set ?? []).map(parseSet);
+  if (sets.length && values["render-only"]) throw new UserError("--render-only keeps data.json as it is; it takes no --set.");
+  if (!values["render-only"] && values.preset !== "quick" && !sets.length) {
     // Recompute a folder that holds a result on the backend that computed it (workers inherit the choice;
     // quick folders are smoke runs, not results).
     const { pin, line } = decideBackend(figureDir(id, values.preset! as Preset));
@@ -90,7 +97,7 @@ main(async () => {
   }
   let run;
   try {
-    run = values["render-only"] ? renderFigure(id, values.preset!) : await runFigure(id, values.preset!, { overwrite: values.overwrite });
+    run = values["render-only"] ? renderFigure(id, values.preset!) : await runFigure(id, values.preset!, { overwrite: values.overwrite, sets });
   } catch (e) {
     if (e instanceof DryRunStop) return;
     throw e;

@@ -13,6 +13,7 @@ import { UserError } from "../util/errors";
 import { trackFigure } from "../parallel/figure-progress";
 import { stopIfDryRun } from "../parallel/executor";
 import { DataConfig, loadDataset } from "../data/registry";
+import { ConfigSet, applySets, setSuffix } from "./config-set";
 
 export interface FigureRun extends FigureResult {
   id: string;
@@ -30,8 +31,10 @@ export interface RunFigureOptions {
   overrides?: Record<string, unknown>;
   /** Replace committed results written at another commit (refused otherwise). */
   overwrite?: boolean;
-  /** Where to write (default results/figures/<id>/<preset>/). */
+  /** Where to write (default results/figures/<id>/<preset>/, or <preset>-set-<hash>/ with `sets`). */
   outDir?: string;
+  /** Fields of the preset's config changed (`--set train.lr=0.05`). */
+  sets?: ConfigSet[];
 }
 
 export function figureDir(id: string, preset: Preset): string {
@@ -101,10 +104,11 @@ function firstField<T>(value: unknown, key: string): T | undefined {
 export async function startFigure(id: string, preset: string, options: RunFigureOptions & { config?: object } = {}): Promise<FigureSession> {
   const figure = getFigure(id);
   const p = checkPreset(preset);
-  const outDir = options.outDir ?? figureDir(id, p);
+  const sets = options.sets ?? [];
+  const outDir = options.outDir ?? (sets.length ? `${figureDir(id, p)}-${setSuffix(sets)}` : figureDir(id, p));
   const git = gitState();
   guardOutput(outDir, git.commit, options.overwrite ?? false);
-  const config = options.config ?? { ...(figure.presets[p] as object), ...options.overrides };
+  const config = options.config ?? applySets({ ...(figure.presets[p] as object), ...options.overrides }, sets);
   const started = new Date();
   const backend = await initBackend(firstField<string>(config, "model"));
   const dataConfig = firstField<DataConfig>(config, "data");
