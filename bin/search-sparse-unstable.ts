@@ -11,14 +11,14 @@ import { MeanStd, pp } from "../lib/util/stats";
 import { formatDuration } from "../lib/util/progress";
 import { UserError } from "../lib/util/errors";
 
-const USAGE = `usage: npm run search-sparse-unstable -- [--stage 1|2] [--only name,name]
+const USAGE = `usage: npm run search-sparse-unstable -- [--stage 1|2|3] [--only name,name]
 
 Measures each declared candidate setting (lib/search/sparse-unstable.ts) for the LMC paper's sparse result:
 the dense instability at k = 0, and IMP subnetworks rewound to k = 0 and to late steps at a few densities:
 their accuracy against the dense one (matching margins) and their instability. The search has stages, each
 declared after the previous one had run (without --stage: every stage, in order). Prints a table per setting
 and, for a whole stage, writes its JSON under results/search/ (sparse-unstable.json for stage 1,
-sparse-unstable-stage2.json for stage 2; rewritten as each setting finishes, so an interrupted search
+sparse-unstable-stage2.json and -stage3.json for stages 2 and 3; rewritten as each setting finishes, so an interrupted search
 resumes from the run cache). --only measures the named settings by one stage's plan (stage 1 unless --stage
 says otherwise) and writes no JSON. Runs and paths are cached in results/.`;
 

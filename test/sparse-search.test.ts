@@ -98,11 +98,11 @@ describe("the sparse-instability search", () => {
   });
 
   it("names the search's stages, and rejects an unknown one in one line", () => {
-    expect(SPARSE_STAGES.map((s) => [s.stage, s.file])).toEqual([[1, "sparse-unstable.json"], [2, "sparse-unstable-stage2.json"]]);
+    expect(SPARSE_STAGES.map((s) => [s.stage, s.file])).toEqual([[1, "sparse-unstable.json"], [2, "sparse-unstable-stage2.json"], [3, "sparse-unstable-stage3.json"]]);
     expect(SPARSE_STAGES[1].plan.laterFractions).toEqual([0.2]);
     const r = script("search-sparse-unstable", ["--stage", "9"]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toBe("error: --stage 9 is not a stage of the search; choose from: 1, 2.");
+    expect(r.stderr).toBe("error: --stage 9 is not a stage of the search; choose from: 1, 2, 3.");
   });
 
   it("measures what the mask keeps of a layer's norm at the rewind point, by hand", () => {
