@@ -12,29 +12,25 @@ import { UserError } from "../util/errors";
  */
 export type BackendPreference = "native" | "wasm";
 
-const mlps: Record<string, ModelFactory> = {
-  "lenet-300-100": fullyConnected("lenet-300-100", [300, 100]),
-  // The same with batch norm after each hidden layer (the sparse-instability search's candidate).
-  "lenet-300-100-bn": fullyConnected("lenet-300-100-bn", [300, 100], { batchNorm: true }),
-  ...meanFieldModels(),
-};
-
-const convNets: Record<string, ModelFactory> = {
-  "conv-2": convNet("conv-2", [[64, 64]], [256, 256]),
-  "conv-4": convNet("conv-4", [[64, 64], [128, 128]], [256, 256]),
-  "conv-6": convNet("conv-6", [[64, 64], [128, 128], [256, 256]], [256, 256]),
-  "resnet-20": cifarResNet("resnet-20", 20, 16),
-  // Narrower ResNet-20s (first-stage width 8 and 4): the same depth and structure at 1/4 and 1/16 of the cost.
-  "resnet-20-8": cifarResNet("resnet-20-8", 20, 8),
-  "resnet-20-4": cifarResNet("resnet-20-4", 20, 4),
-  "resnet-56": cifarResNet("resnet-56", 56, 16),
-  "vgg-16": cifarVgg("vgg-16", VGG16_PLAN),
-};
+type Entry = { build: ModelFactory; prefers: BackendPreference };
+const mlp = (build: ModelFactory): Entry => ({ build, prefers: "wasm" });
+const conv = (build: ModelFactory): Entry => ({ build, prefers: "native" });
 
 /** Models by name, each with the backend it prefers. A new model is one file plus one entry here. */
-const MODELS: Record<string, { build: ModelFactory; prefers: BackendPreference }> = {
-  ...Object.fromEntries(Object.entries(mlps).map(([name, build]) => [name, { build, prefers: "wasm" as const }])),
-  ...Object.fromEntries(Object.entries(convNets).map(([name, build]) => [name, { build, prefers: "native" as const }])),
+const MODELS: Record<string, Entry> = {
+  "lenet-300-100": mlp(fullyConnected("lenet-300-100", [300, 100])),
+  // The same with batch norm after each hidden layer (the sparse-instability search's candidate).
+  "lenet-300-100-bn": mlp(fullyConnected("lenet-300-100-bn", [300, 100], { batchNorm: true })),
+  "conv-2": conv(convNet("conv-2", [[64, 64]], [256, 256])),
+  "conv-4": conv(convNet("conv-4", [[64, 64], [128, 128]], [256, 256])),
+  "conv-6": conv(convNet("conv-6", [[64, 64], [128, 128], [256, 256]], [256, 256])),
+  "resnet-20": conv(cifarResNet("resnet-20", 20, 16)),
+  // Narrower ResNet-20s (first-stage width 8 and 4): the same depth and structure at 1/4 and 1/16 of the cost.
+  "resnet-20-8": conv(cifarResNet("resnet-20-8", 20, 8)),
+  "resnet-20-4": conv(cifarResNet("resnet-20-4", 20, 4)),
+  "resnet-56": conv(cifarResNet("resnet-56", 56, 16)),
+  "vgg-16": conv(cifarVgg("vgg-16", VGG16_PLAN)),
+  ...Object.fromEntries(Object.entries(meanFieldModels()).map(([name, build]) => [name, mlp(build)])),
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);
