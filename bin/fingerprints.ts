@@ -10,12 +10,20 @@ import { REPO_ROOT } from "../lib/store/paths";
 
 const USAGE = `usage: npm run fingerprints -- --out <file.json> [--only id,id] [--skip-quick]
 
-What a refactoring must leave unchanged, as hashes: every figure's quick data.json (computed afresh on wasm,
+What a refactoring must leave unchanged, as hashes: every figure's quick data.json without its wall-clock
+fields (computed afresh on wasm,
 the backend that gives the same bits on every machine, in an empty results folder) and the body of every
 committed cpu report re-rendered from its data.json. Run it before and after a change that should not
 change what is computed, and compare the two files.`;
 
 const sha = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+/** data.json without its wall-clock fields (seconds, secondsPerStep, wallSeconds, ...): what must not change. */
+function withoutTimings(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimings);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !/seconds/i.test(k)).map(([k, v]) => [k, withoutTimings(v)]));
+}
 
 main(async () => {
   const { values } = parseArgs({ options: { out: { type: "string" }, only: { type: "string" }, "skip-quick": { type: "boolean" }, help: { type: "boolean", short: "h" } } });
@@ -40,7 +48,7 @@ main(async () => {
     if (values["skip-quick"]) continue;
     const outDir = join(scratch, "quick", id);
     await runFigure(id, "quick", { outDir });
-    quick[id] = sha(readFileSync(join(outDir, "data.json")));
+    quick[id] = sha(JSON.stringify(withoutTimings(JSON.parse(readFileSync(join(outDir, "data.json"), "utf8")))));
     console.log(`${id}: quick ${quick[id].slice(0, 16)}${cpuReports[id] ? `, cpu report ${cpuReports[id].slice(0, 16)}` : ""}`);
   }
   writeJsonAtomic(values.out, { quick, cpuReports });
