@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { FIGURES } from "../lib/figures/registry";
 import { OVERVIEW_PATH, resultsOverview } from "../lib/figures/overview";
+import { notebookText } from "../lib/figures/notebook-source";
 
 const root = resolve(__dirname, "..");
 const read = (p: string) => readFileSync(join(root, p), "utf8");
@@ -21,6 +22,10 @@ describe("the README and the documents it points to", () => {
     const named = [...read("README.md").matchAll(/`((?:docs|bench)\/[\w.-]+\.md)`/g)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(5);
     for (const p of named) expect(existsSync(join(root, p)), p).toBe(true);
+  });
+
+  it("every notebook is what `npm run notebooks` writes from its figure", () => {
+    for (const f of FIGURES) expect(read(`notebooks/${f.id}.ipynb`), f.id).toBe(notebookText(f));
   });
 
   it("docs/results.md is what `npm run results-overview` writes from the committed results", () => {

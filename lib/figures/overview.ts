@@ -37,7 +37,7 @@ export function resultsOverview(root = REPO_ROOT): string {
     const prov = JSON.parse(readFileSync(join(dir, "provenance.json"), "utf8"));
     const result = figure.render(config, data);
     const at = `${String(prov.gitCommit).slice(0, 7)}${prov.gitDirty ? " (uncommitted changes)" : ""}`;
-    out.push(`Computed at ${at} on ${prov.backend.name} in ${Math.round(prov.wallSeconds / 60)} min; claims: ${verdictCount(result.checks)}. [Report](../results/figures/${figure.id}/cpu/report.html).`, "");
+    out.push(`Computed at ${at} on ${prov.backend.name} (the command ran ${Math.round(prov.wallSeconds / 60)} min; runs it found in the cache are not counted); claims: ${verdictCount(result.checks)}. [Report](../results/figures/${figure.id}/cpu/report.html).`, "");
     for (const f of result.findings) out.push(`- ${f}`);
     for (const c of result.checks) out.push(`- ${checkSentence(figure.claims, c)}`);
     out.push("");
