@@ -64,7 +64,7 @@ describe("a figure's walkthrough", () => {
 
   it("walks through the rewind grid, the same steps for every figure built on it, and an added level trains only the new runs", async () => {
     const grid = FIGURES.filter((f) => f.steps === REWIND_GRID_STEPS).map((f) => f.id);
-    expect(grid).toEqual(["lmc/rewind-k", "lmc/sparsity-sweep", "stabilizing/late-rewinding", "unstable/rewind-k", "unstable/sparsity-sweep", "unstable/late-rewinding", "resnet20/rewind-k", "vgg16/rewind-k"]);
+    expect(grid).toEqual(["lmc/rewind-k", "lmc/sparsity-sweep", "stabilizing/late-rewinding", "unstable/rewind-k", "unstable/sparsity-sweep", "unstable/late-rewinding", "unstable-bn/rewind-k", "unstable-bn/sparsity-sweep", "unstable-bn/late-rewinding", "resnet20/rewind-k", "vgg16/rewind-k"]);
     const quick = figureConfig<RewindGridConfig>("lmc/sparsity-sweep", "quick");
     const config: RewindGridConfig = { ...quick, data: { dataset: "mnist", trainSubset: 600 }, train: { ...quick.train, steps: 40 }, rewindSteps: [0, 10], levels: [1], alphas: 3, trainEvalSubset: 200 };
     const { root, run } = await walkAndCompare("lmc/sparsity-sweep", config, ["parents", "reference", "imp-levels", "subnetworks", "copies", "paths", "summarise"]);

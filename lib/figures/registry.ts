@@ -14,6 +14,9 @@ import { unstableSparsitySweep } from "./unstable/sparsity-sweep";
 import { unstableLateRewinding } from "./unstable/late-rewinding";
 import { unstableSuccessiveLevels } from "./unstable/successive-levels";
 import { unstablePerturbation } from "./unstable/perturbation";
+import { bnRewindK } from "./unstable-bn/rewind-k";
+import { bnSparsitySweep } from "./unstable-bn/sparsity-sweep";
+import { bnLateRewinding } from "./unstable-bn/late-rewinding";
 import { greedyThreshold } from "./gfs/pretraining-threshold";
 import { greedyBaselines } from "./gfs/baselines";
 import { greedyRate } from "./gfs/size-rate";
@@ -26,7 +29,7 @@ import { vggRewindK } from "./vgg16/rewind-k";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module, lib/figures/<paper>/<figure>.ts as its id says, plus one entry here. */
-export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, lateRewinding, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels, unstablePerturbation, greedyThreshold, greedyBaselines, greedyRate, batchTickets, batchRounds, resnetDenseInstability, vggDenseInstability, resnetRewindK, vggRewindK];
+export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, lateRewinding, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels, unstablePerturbation, bnRewindK, bnSparsitySweep, bnLateRewinding, greedyThreshold, greedyBaselines, greedyRate, batchTickets, batchRounds, resnetDenseInstability, vggDenseInstability, resnetRewindK, vggRewindK];
 
 export function getFigure(id: string): Figure<any> {
   const f = FIGURES.find((x) => x.id === id);

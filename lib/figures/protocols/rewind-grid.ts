@@ -4,7 +4,7 @@ import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, subnetwork 
 import { runTasks } from "../../parallel/pool";
 import { ensureMask } from "../../materialise/run";
 import { RunSummary, loadWeights } from "../../store/runs";
-import { copies } from "../../lmc/instability";
+import { branchAt, copies } from "../../lmc/instability";
 import { l2Distance } from "../../lmc/distance";
 import { nominalDensity } from "../../prune/imp";
 import { RunConfig } from "../../store/run-config";
@@ -25,6 +25,11 @@ export interface RewindGridConfig extends SparseSetup {
   accuracyKinds: SubnetworkKind[];
   /** Kinds whose instability and distances are measured at every cell. */
   stabilityKinds: SubnetworkKind[];
+  /**
+   * Pairs of copies of each dense network made at k = 0, whose instability is the premise of a figure about
+   * a network unstable at initialisation, measured with the grid (absent: not measured here).
+   */
+  densePairs?: number;
 }
 
 export interface GridCell {
@@ -62,7 +67,10 @@ function plan(c: RewindGridConfig) {
   );
   const withStability = specs.filter((s) => c.stabilityKinds.includes(s.kind));
   const accuracyOnly = specs.filter((s) => !c.stabilityKinds.includes(s.kind));
-  return { chains, withStability, accuracyOnly, pairs: copyPairs(c, withStability.map((s) => s.config)) };
+  const premise = c.densePairs ? copyPairs({ pairs: c.densePairs }, c.initSeeds.map((s) => branchAt(denseRun(c, s), 0))) : [];
+  const pairs = copyPairs(c, withStability.map((s) => s.config));
+  // The premise's pairs go last, so the subnetworks' pairs keep their places (and their paths their order).
+  return { chains, withStability, accuracyOnly, pairs, premise, allPairs: [...pairs, ...premise] };
 }
 
 type Summaries = RunSummary[];
@@ -89,10 +97,10 @@ export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
     },
   },
   copiesStep(
-    "For the kinds whose stability is measured, train pairs of copies of every subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2).",
-    (c) => plan(c).pairs,
+    "For the kinds whose stability is measured, train pairs of copies of every subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2); with `densePairs`, also pairs of copies of each dense network made at k = 0 (the premise).",
+    (c) => plan(c).allPairs,
   ),
-  pairPathsStep((c) => plan(c).pairs),
+  pairPathsStep((c) => plan(c).allPairs),
   {
     id: "summarise",
     doc: "Per subnetwork: its test error; its instability (the largest error on each path minus the mean of its endpoints' errors); pruning stability, the L2 distance over the kept weights to the trained dense network; data-order stability, the L2 distance between the two copies of the first pair.",
@@ -100,7 +108,8 @@ export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
       const { withStability, accuracyOnly, pairs } = plan(c);
       const stability = state.stability as Summaries;
       const accuracy = state.accuracy as Summaries;
-      const paths = state.paths as PathResult[];
+      const paths = (state.paths as PathResult[]).slice(0, pairs.length);
+      const premise = (state.paths as PathResult[]).slice(pairs.length);
       const cells: GridCell[] = [];
       for (const [i, s] of withStability.entries()) {
         const mask = await ensureMask(s.config.mask!);
@@ -119,12 +128,13 @@ export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
       accuracyOnly.forEach((s, i) => {
         cells.push({ ...strip(s), density: nominalDensity(c.fraction, s.level), testError: accuracy[i].test.error, paths: [], pruningDistance: null, dataOrderDistance: null });
       });
-      state.data = { cells, denseErrors: (state.reference as Summaries).map((d) => d.test.error) };
+      const denseErrors = (state.reference as Summaries).map((d) => d.test.error);
+      state.data = c.densePairs ? { cells, denseErrors, denseInstabilities: premise.map((p) => p.test.meanBarrier) } : { cells, denseErrors };
     },
   },
 ];
 
-export const runRewindGrid: (c: RewindGridConfig) => Promise<{ cells: GridCell[]; denseErrors: number[] }> = computeBySteps(REWIND_GRID_STEPS);
+export const runRewindGrid: (c: RewindGridConfig) => Promise<{ cells: GridCell[]; denseErrors: number[]; denseInstabilities?: number[] }> = computeBySteps(REWIND_GRID_STEPS);
 
 /** What the sparse figures show from a grid; denseErrors are those of the matching reference's runs. */
 export type RewindGridData = Awaited<ReturnType<typeof runRewindGrid>>;

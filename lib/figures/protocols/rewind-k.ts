@@ -12,7 +12,7 @@ import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 /** What a network does at initialisation, which decides the paper's claim about k = 0. */
 export type AtInit = "stable" | "unstable";
 
-type Grid = { cells: GridCell[]; denseErrors: number[] };
+type Grid = { cells: GridCell[]; denseErrors: number[]; denseInstabilities?: number[] };
 
 /** One (k, level, kind) cell: accuracy and instability with their verdicts and margins. */
 interface Cell {
@@ -178,6 +178,17 @@ export interface RewindKVariant {
   atInit: AtInit;
   presets: Record<Preset, RewindGridConfig>;
   presetNotes: Record<Preset, string>;
+  /** Check the premise, the dense network unstable at k = 0, on the grid's own dense pairs (`densePairs`). */
+  premise?: boolean;
+}
+
+const PREMISE: Claim = { id: "dense-unstable", text: "The premise: the dense network is unstable at initialisation (two copies made at k = 0 end more than 2 pp apart)." };
+
+/** The premise measured in the figure: the instability of the dense network's pairs at k = 0. */
+function premiseCheck(r: Grid): ClaimCheck {
+  const values = r.denseInstabilities ?? [];
+  if (!values.length) return check(PREMISE.id, "not tested", "this preset measures no dense pairs at k = 0 (densePairs).");
+  return thresholdCheck(PREMISE.id, "dense network at k = 0: instability", meanStd(values), values.length, STABILITY, false);
 }
 
 export function rewindKFigure(v: RewindKVariant): Figure<RewindGridConfig, Grid> {
@@ -188,6 +199,7 @@ export function rewindKFigure(v: RewindKVariant): Figure<RewindGridConfig, Grid>
     claim:
       "IMP subnetworks rewound to step k become stable and matching together as k grows (for the ResNet and VGG nets, at k much smaller than where the dense nets become stable); randomly pruned subnetworks stay unstable and not matching. LeNet-300-100 is stable and matching from k = 0.",
     claims: [
+      ...(v.premise ? [PREMISE] : []),
       { id: "together", text: "IMP subnetworks become stable and matching together: at every rewind step k and sparsity, an IMP subnetwork is matching exactly when it is stable." },
       ...REWINDING_CLAIMS[v.atInit],
       { id: "random-unstable", text: "Randomly pruned subnetworks stay unstable at every k." },
@@ -199,6 +211,9 @@ export function rewindKFigure(v: RewindKVariant): Figure<RewindGridConfig, Grid>
     presets: v.presets,
     compute: runRewindGrid,
     steps: REWIND_GRID_STEPS,
-    render: (c, r) => render(v.atInit, c, r),
+    render: (c, r) => {
+      const result = render(v.atInit, c, r);
+      return v.premise ? { ...result, checks: [premiseCheck(r), ...result.checks] } : result;
+    },
   });
 }
