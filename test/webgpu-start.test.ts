@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { UserError } from "../lib/util/errors";
 import { AdapterInfo, adapterTag, isRealGpu, noAdapterReason } from "../lib/webgpu/adapter";
-import { webgpuPackagePaths } from "../lib/webgpu/driver";
+import { MISSING_PACKAGES, dawnEntry } from "../lib/webgpu/driver";
 
 /**
  * The webgpu backend where it cannot start (no driver is needed: a driver file that does not exist stands in for a
@@ -17,8 +17,8 @@ const root = resolve(__dirname, "..");
 const missing = "/nonexistent/vulkan_icd.json";
 // Set before anything asks Dawn for an adapter: this test process has no driver at all.
 process.env.VK_DRIVER_FILES = missing;
-const installed = webgpuPackagePaths() !== null;
-const why = installed ? `Dawn finds no GPU adapter with the Vulkan driver in ${missing}: run \`npm run webgpu\`` : "its npm packages webgpu and @tensorflow/tfjs-backend-webgpu (optional dependencies) are not installed";
+const installed = dawnEntry() !== null;
+const why = installed ? `Dawn finds no GPU adapter with the Vulkan driver in ${missing}: run \`npm run webgpu\`` : MISSING_PACKAGES;
 
 const lavapipe: AdapterInfo = { vendor: "mesa", architecture: "software", device: "llvmpipe-llvm-15-0-6-256-bits-", description: "llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1", isFallbackAdapter: true };
 const gpu: AdapterInfo = { vendor: "nvidia", architecture: "hopper", device: "NVIDIA H100 80GB HBM3", description: "NVIDIA H100 80GB HBM3 (driver 550.54)", isFallbackAdapter: false };

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
-import { selectVulkanDriver, webgpuPackagePaths } from "./driver";
+import { MISSING_PACKAGES, dawnEntry, selectVulkanDriver } from "./driver";
 
 /** What Dawn says about the GPU it would run on (WebGPU's GPUAdapterInfo). */
 export interface AdapterInfo {
@@ -37,10 +37,10 @@ export function probeAdapter(): AdapterProbe {
 }
 
 function probe(): AdapterProbe {
-  const packages = webgpuPackagePaths();
-  if (!packages) return { ok: false, reason: "its npm packages webgpu and @tensorflow/tfjs-backend-webgpu (optional dependencies) are not installed: run `npm ci`" };
+  const dawn = dawnEntry();
+  if (!dawn) return { ok: false, reason: MISSING_PACKAGES };
   const driver = selectVulkanDriver();
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", PROBE, pathToFileURL(packages.dawn).href], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", PROBE, pathToFileURL(dawn).href], { encoding: "utf8", timeout: 60_000 });
   let adapter: AdapterInfo | null = null;
   try {
     adapter = r.status === 0 ? JSON.parse(r.stdout) : null;

@@ -6,17 +6,16 @@ import { REPO_ROOT } from "../store/paths";
 export const WEBGPU_DIR = join(REPO_ROOT, ".webgpu");
 export const LAVAPIPE_ICD = join(WEBGPU_DIR, "lvp_icd.json");
 
-/** The npm packages of the webgpu backend (optional dependencies): Dawn's Node bindings and tfjs's backend. */
-export const WEBGPU_PACKAGES = ["webgpu", "@tensorflow/tfjs-backend-webgpu"] as const;
-
-/** The entry file of each package, or null for the first one that is not installed. */
-export function webgpuPackagePaths(): { dawn: string; tfjs: string } | null {
+/** The entry file of `webgpu` (Dawn's Node bindings, an optional dependency), or null where it is not installed. */
+export function dawnEntry(): string | null {
   try {
-    return { dawn: require.resolve(WEBGPU_PACKAGES[0]), tfjs: require.resolve(WEBGPU_PACKAGES[1]) };
+    return require.resolve("webgpu");
   } catch {
     return null;
   }
 }
+
+export const MISSING_PACKAGES = "the npm packages webgpu and @tensorflow/tfjs-backend-webgpu (optional dependencies) are not installed: run `npm ci`";
 
 /**
  * Points the Vulkan loader at the lavapipe of `npm run webgpu` when the user named no driver: VK_DRIVER_FILES

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../util/errors";
 import { AdapterInfo, adapterTag, describeAdapter, probeAdapter } from "./adapter";
+import { MISSING_PACKAGES } from "./driver";
 
 /**
  * tfjs's webgpu backend in Node, on Dawn's bindings (the `webgpu` package): Dawn's globals (GPUBufferUsage, ...)
@@ -37,7 +38,9 @@ async function register(): Promise<WebgpuStart> {
   const probe = probeAdapter();
   if (!probe.ok) throw cannot(probe.reason);
   // Imported before navigator.gpu exists, so that the package does not register its own factory.
-  const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
+  const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu").catch(() => {
+    throw cannot(MISSING_PACKAGES);
+  });
   const { create, globals } = await import("webgpu");
   Object.assign(globalThis, globals);
   const gpu = create([]);
