@@ -18,7 +18,7 @@ const missing = "/nonexistent/vulkan_icd.json";
 // Set before anything asks Dawn for an adapter: this test process has no driver at all.
 process.env.VK_DRIVER_FILES = missing;
 const installed = dawnEntry() !== null;
-const why = installed ? `Dawn finds no GPU adapter with the Vulkan driver in ${missing}: run \`npm run webgpu\`` : MISSING_PACKAGES;
+const why = installed ? `Dawn finds no GPU adapter with the Vulkan driver in ${missing} (a missing or broken driver file, or no Vulkan loader: apt-get install libvulkan1): run \`npm run webgpu\`` : MISSING_PACKAGES;
 
 const lavapipe: AdapterInfo = { vendor: "mesa", architecture: "software", device: "llvmpipe-llvm-15-0-6-256-bits-", description: "llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1", isFallbackAdapter: true };
 const gpu: AdapterInfo = { vendor: "nvidia", architecture: "hopper", device: "NVIDIA H100 80GB HBM3", description: "NVIDIA H100 80GB HBM3 (driver 550.54)", isFallbackAdapter: false };

@@ -44,7 +44,7 @@ export function decideBackend(outDir: string): BackendDecision {
   const forced = forcedBackend();
   if (forced) return { pin: null, line: forced === recorded.name ? null : `${where} was computed on ${recorded.name}; LOTTERY_BACKEND=${forced} recomputes it on ${forced}, so data.json may differ in the last digits.` };
   if (!available(recorded.name)) {
-    const fix = { tensorflow: "run `npm run native`", "wasm-blas": "install OpenBLAS (apt-get install libopenblas0-pthread)", webgpu: "run it where its adapter is, or `npm run webgpu` for lavapipe" }[recorded.name as string];
+    const fix = { tensorflow: "run `npm run native`", "wasm-blas": "install OpenBLAS (apt-get install libopenblas0-pthread)", webgpu: "run it on a machine with the adapter its provenance names" }[recorded.name as string];
     return { pin: null, line: `${where} was computed on ${recorded.name}, which cannot run here (${fix} to reproduce it bit for bit); recomputing on the default backend, so data.json may differ in the last digits.` };
   }
   const here = recorded.name === "wasm-blas" ? loadBlas()?.description : undefined;

@@ -59,7 +59,8 @@ export function noAdapterReason(crash: string | null, stderr: string, driver: st
   const where = driver ? `the Vulkan driver in ${driver}` : "the system's Vulkan drivers";
   if (rejected.some((r) => r.includes("ArrayDynamicIndexing"))) return `Dawn rejects ${where} as too old (it says "${rejected[0]}", as for Debian 12's lavapipe, Mesa 22): ${FIX}`;
   if (rejected.length) return `Dawn rejects ${where} ("${rejected[0]}"): ${FIX}`;
-  return `Dawn finds no GPU adapter with ${where}${driver ? "" : " (none is installed, or the Vulkan loader libvulkan.so.1 is missing)"}: ${FIX}`;
+  const causes = driver ? "a missing or broken driver file, or no Vulkan loader: apt-get install libvulkan1" : "none is installed, or the Vulkan loader libvulkan.so.1 is missing";
+  return `Dawn finds no GPU adapter with ${where} (${causes}): ${FIX}`;
 }
 
 function firstLine(s: string): string {
