@@ -8,6 +8,6 @@ import { describeAdapter, isRealGpu, probeAdapter } from "../lib/webgpu/adapter"
  */
 main(async () => {
   const probe = probeAdapter();
-  if (!probe.ok) throw new UserError(`no WebGPU adapter: ${probe.reason}.`);
+  if (probe.ok === false) throw new UserError(`no WebGPU adapter: ${probe.reason}.`);
   console.log(`${describeAdapter(probe.adapter)}${isRealGpu(probe.adapter) ? ", a GPU" : ""} via ${process.env.VK_DRIVER_FILES ?? "the system's Vulkan drivers"}`);
 });

@@ -12,6 +12,7 @@ export interface AdapterInfo {
   isFallbackAdapter: boolean;
 }
 
+/** Narrow with `ok === false`: the notebooks' kernel (tslab) compiles without strictNullChecks, where `!ok` does not narrow. */
 export type AdapterProbe = { ok: true; adapter: AdapterInfo } | { ok: false; reason: string };
 
 /**

@@ -36,7 +36,7 @@ const cannot = (why: string) => new UserError(`the webgpu backend cannot start: 
 
 async function register(): Promise<WebgpuStart> {
   const probe = probeAdapter();
-  if (!probe.ok) throw cannot(probe.reason);
+  if (probe.ok === false) throw cannot(probe.reason);
   // Imported before navigator.gpu exists, so that the package does not register its own factory.
   const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu").catch(() => {
     throw cannot(MISSING_PACKAGES);
