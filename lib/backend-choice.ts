@@ -4,6 +4,7 @@ import { REPO_ROOT } from "./store/paths";
 import { UserError } from "./util/errors";
 import { loadBlas } from "./kernels/blas";
 import { backendPreference } from "./models/registry";
+import { adapterTag, probeAdapter } from "./webgpu/adapter";
 
 /**
  * Which tfjs backend computes what, decided without loading tfjs (the run cache needs it to name runs).
@@ -12,8 +13,10 @@ import { backendPreference } from "./models/registry";
  * wasm-blas (the same, with matrix products through OpenBLAS, kernels/blas.ts) beats plain wasm by its
  * GEMM. So conv nets go to tfjs-node when it is installed, everything else to wasm-blas when OpenBLAS
  * loads, else wasm (each model declares which it prefers); LOTTERY_BACKEND forces one for all.
+ * webgpu (tfjs on WebGPU through Dawn, webgpu/) is never chosen unasked: no GPU has measured it faster yet
+ * (docs/backends.md), and the CPU driver it is tested on here is far slower than wasm.
  */
-export const BACKENDS = ["tensorflow", "wasm-blas", "wasm", "cpu"] as const;
+export const BACKENDS = ["tensorflow", "wasm-blas", "wasm", "cpu", "webgpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 const NATIVE_NAMES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
@@ -70,13 +73,18 @@ export function backendFor(model: string): BackendName {
 
 /**
  * What a run's identity adds for the backend that computes it: nothing for wasm (every earlier run keeps
- * its hash), the backend's name otherwise, and for wasm-blas the BLAS kernel set too (OpenBLAS picks its
- * kernels by CPU). Backends do not agree to the last bit, so the cache never mixes them; the same config
- * on the same backend stays bit-identical.
+ * its hash), the backend's name otherwise, for wasm-blas the BLAS kernel set too (OpenBLAS picks its
+ * kernels by CPU), and for webgpu the adapter (vendor and device: GPUs need not round alike). Backends do
+ * not agree to the last bit, so the cache never mixes them; the same config on the same backend stays
+ * bit-identical.
  */
 export function backendTag(model: string): { backend?: string } {
   const b = backendFor(model);
   if (b === "wasm") return {};
   if (b === "wasm-blas") return { backend: `wasm-blas/${loadBlas()?.tag ?? "unavailable"}` };
+  if (b === "webgpu") {
+    const probe = probeAdapter();
+    return { backend: `webgpu/${probe.ok ? adapterTag(probe.adapter) : "unavailable"}` };
+  }
   return { backend: b };
 }

@@ -4,6 +4,8 @@ import { registerWasmFastKernels } from "./kernels/wasm";
 import { BackendName, backendFor, defaultBackend, nativePackage } from "./backend-choice";
 import { blasUnavailableReason, loadBlas } from "./kernels/blas";
 import { useBlas } from "./kernels/blas-matmul";
+import { registerWebgpu, unregisterWebgpu } from "./webgpu/start";
+import { describeAdapter } from "./webgpu/adapter";
 
 /**
  * Activates the tfjs backend a piece of work needs (see backend-choice.ts: conv nets on tfjs-node when it
@@ -18,6 +20,8 @@ export interface BackendInfo {
   source: string;
   /** wasm-blas: the library that computes its matrix products. */
   blas?: string;
+  /** webgpu: the adapter (GPU, or a CPU driver such as lavapipe) and its driver. */
+  adapter?: string;
   tfjsVersion: string;
 }
 
@@ -37,14 +41,20 @@ async function activate(name: BackendName): Promise<BackendInfo> {
     source = pkg.includes(".native") ? "@tensorflow/tfjs-node (built by npm run native)" : pkg;
   }
   if (tfjsName === "wasm") await import("@tensorflow/tfjs-backend-wasm");
+  const gpu = name === "webgpu" ? await registerWebgpu() : null;
+  if (gpu) source = gpu.source;
   if (tf.getBackend() !== tfjsName) {
     if (!tf.findBackend(tfjsName) && !tf.engine().registryFactory[tfjsName]) throw new UserError(`backend "${name}" is not available; unset LOTTERY_BACKEND to pick per model.`);
-    if (!(await tf.setBackend(tfjsName))) throw new UserError(`backend "${name}" could not be initialised; unset LOTTERY_BACKEND to pick per model.`);
+    if (!(await tf.setBackend(tfjsName))) {
+      // tfjs stays pointed at a backend that failed to initialise unless it is removed; the others stay usable.
+      if (name === "webgpu") unregisterWebgpu();
+      throw new UserError(`backend "${name}" could not be initialised; unset LOTTERY_BACKEND to pick per model.`);
+    }
     await tf.ready();
   }
   if (tfjsName === "wasm") await (wasmKernels ??= registerWasmFastKernels());
   useBlas(name === "wasm-blas");
-  return { name, source, ...(blas ? { blas: blas.description } : {}), tfjsVersion: tf.version.tfjs };
+  return { name, source, ...(blas ? { blas: blas.description } : {}), ...(gpu ? { adapter: describeAdapter(gpu.adapter) } : {}), tfjsVersion: tf.version.tfjs };
 }
 
 /**

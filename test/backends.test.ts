@@ -24,7 +24,7 @@ describe("the backend of a workload", () => {
     process.env.LOTTERY_BACKEND = "cpu";
     expect(backendFor("conv-2")).toBe("cpu");
     process.env.LOTTERY_BACKEND = "gpu";
-    expect(() => backendFor("conv-2")).toThrow('LOTTERY_BACKEND="gpu" is not a backend; use one of: tensorflow, wasm-blas, wasm, cpu (or unset it to pick per model).');
+    expect(() => backendFor("conv-2")).toThrow('LOTTERY_BACKEND="gpu" is not a backend; use one of: tensorflow, wasm-blas, wasm, cpu, webgpu (or unset it to pick per model).');
   });
 
   it("follows what each model declares: every conv net prefers tfjs-node, every MLP wasm", () => {
@@ -41,7 +41,7 @@ describe("the backend of a workload", () => {
     const onWasm = runHash(lenet);
     // A wasm run is named by its config alone, as before backends entered the name.
     expect(onWasm).toBe(configHash(lenet));
-    for (const other of ["cpu", "wasm-blas", "tensorflow"]) {
+    for (const other of ["cpu", "wasm-blas", "tensorflow", "webgpu"]) {
       process.env.LOTTERY_BACKEND = other;
       expect(runHash(lenet)).not.toBe(onWasm);
     }

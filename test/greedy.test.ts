@@ -26,10 +26,10 @@ function problem(seed: number, m: number, d: number, N: number, C: number) {
   return { x, w, a, y, m, d, N, C };
 }
 
-function contributionsOf(p: ReturnType<typeof problem>): Contributions {
+async function contributionsOf(p: ReturnType<typeof problem>): Promise<Contributions> {
   const inputs = [tf.tensor2d(p.w, [p.d, p.N]), tf.tensor2d(p.a, [p.N, p.C]), tf.tensor2d(p.x, [p.m, p.d]), tf.tensor1d(p.y, "int32")] as const;
   try {
-    return contributions({ w: inputs[0], a: inputs[1] }, inputs[2], inputs[3]);
+    return await contributions({ w: inputs[0], a: inputs[1] }, inputs[2], inputs[3]);
   } finally {
     inputs.forEach((t) => t.dispose());
   }
@@ -78,16 +78,16 @@ beforeAll(async () => {
 describe("batched candidate scores", () => {
   it.each([["cross-entropy", "host"], ["cross-entropy", "tensor"], ["squared", "host"]] as const)("equal a per-candidate loop (%s, %s), at every step of a multiset", async (loss, mode) => {
     const p = problem(3, 40, 7, 25, 4);
-    const c = contributionsOf(p);
+    const c = await contributionsOf(p);
     try {
       const chosen = [4, 11, 4];
       const sum = new Float32Array(p.m * p.C);
       for (let k = 0; k <= chosen.length; k++) {
-        const scores = candidateScores(c, sum, k, loss, mode);
+        const scores = await candidateScores(c, sum, k, loss, mode);
         for (let i = 0; i < p.N; i++) expect(scores[i]).toBeCloseTo(plainLoss(p, [...chosen.slice(0, k), i], loss), 4);
         if (mode === "tensor") {
           // In chunks of 3 candidates (the last one shorter): the same scores.
-          const chunked = crossEntropyScoresTensor(c, sum, k, 3 * p.m * p.C);
+          const chunked = await crossEntropyScoresTensor(c, sum, k, 3 * p.m * p.C);
           for (let i = 0; i < p.N; i++) expect(chunked[i]).toBeCloseTo(scores[i], 5);
         }
         if (k < chosen.length) {
@@ -105,7 +105,7 @@ describe("batched candidate scores", () => {
 describe("greedy forward selection", () => {
   it.each(["cross-entropy", "squared"] as const)("picks the sequence found by trying every neuron at every step (%s)", async (loss) => {
     const p = problem(5, 30, 6, 8, 3);
-    const c = contributionsOf(p);
+    const c = await contributionsOf(p);
     try {
       const g = await greedySelect(c, { size: 5, loss });
       expect(g.picks).toEqual(enumeratedGreedy(p, 5, loss));
@@ -123,7 +123,7 @@ describe("greedy forward selection", () => {
     // Neuron 0 pushes every example toward its label but too weakly; neuron 1 pushes the wrong way.
     // Averaging neuron 0 with itself keeps its (best) output, so it is picked at every step.
     const p = { m: 2, d: 2, N: 2, C: 2, x: Float32Array.from([1, 0, 0, 1]), w: Float32Array.from([1, 1, 1, 1]), a: Float32Array.from([1, -1, -3, 3]), y: Int32Array.from([0, 0]) };
-    const c = contributionsOf(p);
+    const c = await contributionsOf(p);
     try {
       const g = await greedySelect(c, { size: 3, loss: "cross-entropy" });
       expect(g.picks).toEqual([0, 0, 0]);
@@ -132,7 +132,7 @@ describe("greedy forward selection", () => {
     }
     // On a random problem, the greedy sequence repeats a neuron too (checked against the definition).
     const q = problem(11, 30, 5, 6, 3);
-    const cq = contributionsOf(q);
+    const cq = await contributionsOf(q);
     try {
       const g = await greedySelect(cq, { size: 8, loss: "cross-entropy" });
       expect(g.picks).toEqual(enumeratedGreedy(q, 8, "cross-entropy"));
@@ -144,7 +144,7 @@ describe("greedy forward selection", () => {
 
   it("factorised and direct subnetwork losses agree; baselines are orders of all neurons", async () => {
     const p = problem(7, 50, 6, 12, 3);
-    const c = contributionsOf(p);
+    const c = await contributionsOf(p);
     try {
       const picks = [3, 3, 7, 1];
       const host = { "fc1.weight": { shape: [p.d, p.N], data: p.w }, "fc.weight": { shape: [p.N, p.C], data: p.a } };
@@ -164,7 +164,7 @@ describe("greedy forward selection", () => {
 describe("bad input", () => {
   it("rejects a target size < 1 and an empty training subset with one clear line", async () => {
     const p = problem(1, 10, 3, 4, 2);
-    const c = contributionsOf(p);
+    const c = await contributionsOf(p);
     try {
       await expect(greedySelect(c, { size: 0, loss: "squared" })).rejects.toThrow(UserError);
       await expect(greedySelect(c, { size: 0, loss: "squared" })).rejects.toThrow(/target size n = 0 must be an integer >= 1/);
@@ -172,7 +172,7 @@ describe("bad input", () => {
     } finally {
       disposeContributions(c);
     }
-    expect(() => contributions({ w: tf.zeros([3, 4]) as tf.Tensor2D, a: tf.zeros([4, 2]) as tf.Tensor2D }, tf.zeros([0, 3]), tf.tensor1d([], "int32"))).toThrow(/training subset for greedy selection is empty/);
+    await expect(contributions({ w: tf.zeros([3, 4]) as tf.Tensor2D, a: tf.zeros([4, 2]) as tf.Tensor2D }, tf.zeros([0, 3]), tf.tensor1d([], "int32"))).rejects.toThrow(/training subset for greedy selection is empty/);
     expect(() => validateSetup({ ...greedySetup(16, 4, 0, null) })).toThrow(/training subset for greedy selection is empty/);
   });
 

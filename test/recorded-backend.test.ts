@@ -6,6 +6,8 @@ import { decideBackend } from "../lib/figures/recorded-backend";
 import { BACKENDS, nativePackage } from "../lib/backend-choice";
 
 const root = resolve(__dirname, "..");
+// No Vulkan driver in this test process, whatever the machine has: webgpu cannot run here.
+process.env.VK_DRIVER_FILES = "/nonexistent/vulkan_icd.json";
 const saved = process.env.LOTTERY_BACKEND;
 afterEach(() => {
   if (saved === undefined) delete process.env.LOTTERY_BACKEND;
@@ -47,6 +49,13 @@ describe("recomputing a results folder", () => {
     const d = decideBackend(computedOn({ name: "tensorflow" }));
     expect(d.pin).toBeNull();
     expect(d.line).toMatch(/was computed on tensorflow, which cannot run here \(run `npm run native` to reproduce it bit for bit\); recomputing on the default backend/);
+  });
+
+  it("says when a result computed on webgpu cannot be recomputed on its adapter here", () => {
+    delete process.env.LOTTERY_BACKEND;
+    const d = decideBackend(computedOn({ name: "webgpu", adapter: "NVIDIA H100 (nvidia, hopper)" }));
+    expect(d.pin).toBeNull();
+    expect(d.line).toMatch(/was computed on webgpu, which cannot run here \(run it on a machine with the adapter its provenance names to reproduce it bit for bit\); recomputing on the default backend/);
   });
 
   it("every committed result records a backend it can be recomputed on, and the README's first screen names the main one's", () => {

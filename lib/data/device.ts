@@ -22,10 +22,14 @@ export function upload(split: Split, shape: [number, number, number]): DeviceSpl
   };
 }
 
-/** The data set of `config` on the device (cached per process; the tensors live as long as it does). */
+/**
+ * The data set of `config` on the device (cached per process and backend; the tensors live as long as it does).
+ * Per backend because a thread may switch backends between runs, and tfjs would move a tensor the other backend
+ * made with a synchronous read, which fails for data on a GPU (webgpu) in Node.
+ */
 export function deviceData(config: DataConfig): DeviceData {
   // Augmentation happens per batch, so augmented and plain runs share the uploaded examples.
-  const key = canonicalJson({ ...config, augment: null });
+  const key = canonicalJson({ ...config, augment: null, backend: tf.getBackend() });
   let d = cache.get(key);
   if (!d) {
     const dataset = loadDataset(config);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { BACKENDS, BackendName, forcedBackend, nativePackage } from "../backend-choice";
 import { loadBlas } from "../kernels/blas";
+import { describeAdapter, probeAdapter } from "../webgpu/adapter";
 
 /**
  * Recomputing a results folder that already holds a figure (a committed `cpu` result, say) on the backend
@@ -17,12 +18,12 @@ export interface BackendDecision {
 }
 
 /** The backend recorded in `outDir/provenance.json`, if any. */
-export function recordedBackend(outDir: string): { name: BackendName; blas?: string } | null {
+export function recordedBackend(outDir: string): { name: BackendName; blas?: string; adapter?: string } | null {
   const path = join(outDir, "provenance.json");
   if (!existsSync(path)) return null;
   try {
     const backend = JSON.parse(readFileSync(path, "utf8")).backend;
-    return (BACKENDS as readonly string[]).includes(backend?.name) ? { name: backend.name, blas: backend.blas } : null;
+    return (BACKENDS as readonly string[]).includes(backend?.name) ? { name: backend.name, blas: backend.blas, adapter: backend.adapter } : null;
   } catch {
     return null; // an unreadable provenance pins nothing; the output guard reports the folder itself
   }
@@ -32,6 +33,7 @@ export function recordedBackend(outDir: string): { name: BackendName; blas?: str
 function available(name: BackendName): boolean {
   if (name === "tensorflow") return nativePackage() !== null;
   if (name === "wasm-blas") return loadBlas() !== null;
+  if (name === "webgpu") return probeAdapter().ok;
   return true;
 }
 
@@ -42,10 +44,13 @@ export function decideBackend(outDir: string): BackendDecision {
   const forced = forcedBackend();
   if (forced) return { pin: null, line: forced === recorded.name ? null : `${where} was computed on ${recorded.name}; LOTTERY_BACKEND=${forced} recomputes it on ${forced}, so data.json may differ in the last digits.` };
   if (!available(recorded.name)) {
-    const fix = recorded.name === "tensorflow" ? "run `npm run native`" : "install OpenBLAS (apt-get install libopenblas0-pthread)";
+    const fix = { tensorflow: "run `npm run native`", "wasm-blas": "install OpenBLAS (apt-get install libopenblas0-pthread)", webgpu: "run it on a machine with the adapter its provenance names" }[recorded.name as string];
     return { pin: null, line: `${where} was computed on ${recorded.name}, which cannot run here (${fix} to reproduce it bit for bit); recomputing on the default backend, so data.json may differ in the last digits.` };
   }
   const here = recorded.name === "wasm-blas" ? loadBlas()?.description : undefined;
   const kernels = here && recorded.blas && here !== recorded.blas ? ` (its ${recorded.blas}; here ${here}: OpenBLAS picks kernels by CPU, so the last digits may differ)` : "";
-  return { pin: recorded.name, line: `reproducing ${where} on ${recorded.name}, the backend that computed it${kernels}; set LOTTERY_BACKEND to choose another.` };
+  const probe = recorded.name === "webgpu" ? probeAdapter() : null;
+  const gpu = probe?.ok ? describeAdapter(probe.adapter) : undefined;
+  const adapter = gpu && recorded.adapter && gpu !== recorded.adapter ? ` (its adapter ${recorded.adapter}; here ${gpu}: the last digits may differ)` : "";
+  return { pin: recorded.name, line: `reproducing ${where} on ${recorded.name}, the backend that computed it${kernels}${adapter}; set LOTTERY_BACKEND to choose another.` };
 }

@@ -33,8 +33,11 @@ export interface Contributions {
   host: { hT: Float32Array; a: Float32Array; y: Int32Array; hY: Float32Array };
 }
 
-/** Contributions of every neuron of `weights` on examples `x` [m, inputs] (any shape with m rows) with labels `y`. */
-export function contributions(weights: TwoLayerWeights, x: tf.Tensor, y: tf.Tensor1D): Contributions {
+/**
+ * Contributions of every neuron of `weights` on examples `x` [m, inputs] (any shape with m rows) with labels `y`.
+ * Asynchronous: the host copies are read with `data()`, since a synchronous read fails on GPU-resident tensors in Node.
+ */
+export async function contributions(weights: TwoLayerWeights, x: tf.Tensor, y: tf.Tensor1D): Promise<Contributions> {
   const count = x.shape[0];
   if (!(count >= 1)) throw new UserError("the training subset for greedy selection is empty: it needs at least one example.");
   if (y.shape[0] !== count) throw new Error(`${count} examples but ${y.shape[0]} labels`);
@@ -57,8 +60,13 @@ export function contributions(weights: TwoLayerWeights, x: tf.Tensor, y: tf.Tens
       classes,
     };
   });
-  const host = { hT: t.hT.dataSync() as Float32Array, a: t.a.dataSync() as Float32Array, y: t.y.dataSync() as Int32Array, hY: t.hY.dataSync() as Float32Array };
-  return { ...t, host };
+  try {
+    const [hT, a, labels, hY] = await Promise.all([t.hT.data(), t.a.data(), t.y.data(), t.hY.data()]);
+    return { ...t, host: { hT: hT as Float32Array, a: a as Float32Array, y: labels as Int32Array, hY: hY as Float32Array } };
+  } catch (e) {
+    for (const k of ["hT", "a", "y", "onehot", "hY", "hSq"] as const) t[k].dispose();
+    throw e;
+  }
 }
 
 export function disposeContributions(c: Contributions): void {

@@ -137,7 +137,7 @@ async function measure(s: GreedySetup, run: RunConfig, step: number, spec: Selec
   const weights = toDevice(host);
   let c: Contributions | null = null;
   try {
-    c = contributions({ w: weights["fc1.weight"] as tf.Tensor2D, a: weights["fc.weight"] as tf.Tensor2D }, x, y);
+    c = await contributions({ w: weights["fc1.weight"] as tf.Tensor2D, a: weights["fc.weight"] as tf.Tensor2D }, x, y);
     const cc = c;
     const point = async (picks: number[]): Promise<MethodPoint> => ({
       n: picks.length,

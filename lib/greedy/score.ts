@@ -14,8 +14,10 @@ import { SelectionLoss } from "./loss";
  * its log-sum-exp is computed once per step.
  * Squared: ||f - e_y||^2 expands so that only the product H^T sum [N, classes] depends on the step: one
  * matrix product, N m C multiply-adds.
+ * Asynchronous because the tensor forms read their results back with `data()` (GPU-resident tensors cannot be read
+ * synchronously in Node); the numbers are the same as a synchronous read's.
  */
-export function candidateScores(c: Contributions, sum: Float32Array, k: number, loss: SelectionLoss, mode: ScoreMode = defaultMode()): Float64Array {
+export async function candidateScores(c: Contributions, sum: Float32Array, k: number, loss: SelectionLoss, mode: ScoreMode = defaultMode()): Promise<Float64Array> {
   if (sum.length !== c.count * c.classes) throw new Error(`running sum has ${sum.length} values, expected ${c.count} x ${c.classes}`);
   if (loss === "squared") return squaredScores(c, sum, k);
   return mode === "host" ? crossEntropyScores(c, sum, k) : crossEntropyScoresTensor(c, sum, k);
@@ -35,7 +37,7 @@ export function defaultMode(): ScoreMode {
 export const CHUNK_ELEMENTS = 4_000_000;
 
 /** The cross-entropy scores as tfjs ops: the candidates x examples x classes tensor, a chunk of candidates at a time. */
-export function crossEntropyScoresTensor(c: Contributions, sum: Float32Array, k: number, chunkElements = CHUNK_ELEMENTS): Float64Array {
+export async function crossEntropyScoresTensor(c: Contributions, sum: Float32Array, k: number, chunkElements = CHUNK_ELEMENTS): Promise<Float64Array> {
   const { count: m, classes: C, width: N } = c;
   const scale = 1 / (k + 1);
   const label = labelTerms(c, sum, scale);
@@ -51,8 +53,7 @@ export function crossEntropyScoresTensor(c: Contributions, sum: Float32Array, k:
     }
     return parts.length === 1 ? parts[0] : tf.concat(parts);
   });
-  const values = lse.dataSync();
-  lse.dispose();
+  const values = await readAndDispose(lse);
   return Float64Array.from(values, (v, i) => (v - label[i]) / m);
 }
 
@@ -115,13 +116,13 @@ function logSumExp(v: Float32Array, offset: number, n: number, scale: number): n
   return max + Math.log(s);
 }
 
-function squaredScores(c: Contributions, sum: Float32Array, k: number): Float64Array {
+async function squaredScores(c: Contributions, sum: Float32Array, k: number): Promise<Float64Array> {
   const { count: m, classes: C, width: N } = c;
   const scale = 1 / (k + 1);
   const label = labelTerms(c, sum, scale);
-  const cross = tf.tidy(() => tf.sum(tf.mul(c.a, tf.matMul(c.hT, tf.tensor2d(sum, [m, C]))), 1).dataSync() as Float32Array); // sum_x h_i(x) <a_i, sum(x)>
+  const cross = await readAndDispose(tf.tidy(() => tf.sum(tf.mul(c.a, tf.matMul(c.hT, tf.tensor2d(sum, [m, C]))), 1))); // sum_x h_i(x) <a_i, sum(x)>
   const { a } = c.host;
-  const hSq = c.hSq.dataSync();
+  const hSq = await c.hSq.data();
   let sumSq = 0;
   for (let j = 0; j < sum.length; j++) sumSq += sum[j] * sum[j];
   const out = new Float64Array(N);
@@ -132,4 +133,12 @@ function squaredScores(c: Contributions, sum: Float32Array, k: number): Float64A
     out[i] = (sq - 2 * label[i] + m) / m; // mean_x ||f||^2 - 2 f_y + 1
   }
   return out;
+}
+
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }

@@ -40,7 +40,7 @@ export async function greedySelect(c: Contributions, o: GreedyOptions): Promise<
   const started = performance.now();
   const yieldNow = eventLoopYielder();
   for (let k = 0; k < o.size; k++) {
-    const values = candidateScores(c, sum, k, o.loss);
+    const values = await candidateScores(c, sum, k, o.loss);
     let best = 0;
     for (let i = 1; i < values.length; i++) if (values[i] < values[best]) best = i;
     if (!Number.isFinite(values[best])) throw new Error(`greedy step ${k + 1}: the loss is not finite (${values[best]})`);

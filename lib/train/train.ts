@@ -60,7 +60,8 @@ export async function trainTo(state: TrainState, toStep: number, o: TrainOptions
   // Augmentation is drawn on the host, so it needs host batches on every backend.
   const augmentation = o.augmentation ?? null;
   if (augmentation && !train.host) throw new Error("augmentation needs the training examples in host memory");
-  const hostBatches = train.host !== undefined && (tf.getBackend() !== "tensorflow" || augmentation !== null);
+  const hostMemory = tf.getBackend() === "wasm" || tf.getBackend() === "cpu";
+  const hostBatches = train.host !== undefined && (hostMemory || augmentation !== null);
   const rowSize = train.host ? train.host.x.length / train.count : 0;
   const xShape = train.x.shape.slice(1);
   const batch = (offset: number, step: number): { xb: tf.Tensor; yb: tf.Tensor1D } => {
