@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { UserError } from "../util/errors";
+import { configHash } from "../util/hash";
 
 /**
  * `--set train.lr=0.05`: one field of a preset's config changed from the command line. The value is read as
@@ -44,5 +44,5 @@ export function applySets<C>(config: C, sets: ConfigSet[]): C {
 
 /** The results folder's suffix for a changed config, so that it never replaces the preset's own results. */
 export function setSuffix(sets: ConfigSet[]): string {
-  return `set-${createHash("sha256").update(JSON.stringify(sets)).digest("hex").slice(0, 8)}`;
+  return `set-${configHash(sets).slice(0, 8)}`;
 }

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Figure } from "./figure";
+import { readSavedResult } from "./saved-result";
 import { REPO_ROOT } from "../store/paths";
 
 /**
@@ -13,10 +13,9 @@ const code = (text: string) => ({ cell_type: "code", metadata: {}, execution_cou
 
 /** The ids of a figure's plots and tables, from its committed cpu data (null when it has none). */
 function outputIds(f: Figure): { plots: string[]; tables: string[] } | null {
-  const path = join(REPO_ROOT, "results", "figures", f.id, "cpu", "data.json");
-  if (!existsSync(path)) return null;
-  const { config, ...data } = JSON.parse(readFileSync(path, "utf8"));
-  const r = f.render(config, data);
+  const saved = readSavedResult(join(REPO_ROOT, "results", "figures", f.id, "cpu"));
+  if (!saved) return null;
+  const r = f.render(saved.config, saved.computed);
   return { plots: r.plots.map((p) => p.id), tables: r.tables.map((t) => t.id) };
 }
 

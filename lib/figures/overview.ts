@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIGURES } from "./registry";
 import { checkSentence } from "./claims";
+import { readSavedResult } from "./saved-result";
 import { REPO_ROOT } from "../store/paths";
 
 /**
@@ -29,13 +29,13 @@ export function resultsOverview(root = REPO_ROOT): string {
   for (const figure of FIGURES) {
     const dir = join(root, "results", "figures", figure.id, "cpu");
     out.push(`## \`${figure.id}\`: ${figure.title}`, "");
-    if (!existsSync(join(dir, "data.json"))) {
+    const saved = readSavedResult(dir);
+    if (!saved) {
       out.push("No committed cpu result.", "");
       continue;
     }
-    const { config, ...data } = JSON.parse(readFileSync(join(dir, "data.json"), "utf8"));
-    const prov = JSON.parse(readFileSync(join(dir, "provenance.json"), "utf8"));
-    const result = figure.render(config, data);
+    const prov = saved.provenance;
+    const result = figure.render(saved.config, saved.computed);
     const at = `${String(prov.gitCommit).slice(0, 7)}${prov.gitDirty ? " (uncommitted changes)" : ""}`;
     out.push(`Computed at ${at} on ${prov.backend.name} (the command ran ${Math.round(prov.wallSeconds / 60)} min; runs it found in the cache are not counted); claims: ${verdictCount(result.checks)}. [Report](../results/figures/${figure.id}/cpu/report.html).`, "");
     for (const f of result.findings) out.push(`- ${f}`);

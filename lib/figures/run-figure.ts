@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getFigure } from "./registry";
 import { Figure, FigureResult, Preset, PRESETS } from "./figure";
@@ -13,6 +12,7 @@ import { UserError } from "../util/errors";
 import { trackFigure } from "../parallel/figure-progress";
 import { stopIfDryRun } from "../parallel/executor";
 import { DataConfig, loadDataset } from "../data/registry";
+import { readSavedResult } from "./saved-result";
 import { ConfigSet, applySets, setSuffix } from "./config-set";
 
 export interface FigureRun extends FigureResult {
@@ -131,12 +131,8 @@ export function renderFigure(id: string, preset: string, options: Pick<RunFigure
   const figure = getFigure(id);
   const p = checkPreset(preset);
   const outDir = options.outDir ?? figureDir(id, p);
-  const dataPath = join(outDir, "data.json");
-  const provPath = join(outDir, "provenance.json");
-  if (!existsSync(dataPath) || !existsSync(provPath)) throw new UserError(`${dataPath} or provenance.json is missing: nothing to re-render; run the figure first (without --render-only).`);
-  const data = JSON.parse(readFileSync(dataPath, "utf8"));
-  const computedBy: Provenance = JSON.parse(readFileSync(provPath, "utf8"));
-  const { config, ...computed } = data;
-  const prov = { ...computedBy, report: reportProvenance() };
-  return writeReport(figure, p, outDir, data, figure.render(config, computed), prov, false);
+  const saved = readSavedResult(outDir);
+  if (!saved) throw new UserError(`${join(outDir, "data.json")} or provenance.json is missing: nothing to re-render; run the figure first (without --render-only).`);
+  const prov = { ...saved.provenance, report: reportProvenance() };
+  return writeReport(figure, p, outDir, saved.data, figure.render(saved.config, saved.computed), prov, false);
 }

@@ -10,7 +10,6 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend";
 import { upload } from "../../lib/data/device";
 import { getModel } from "../../lib/models/registry";
