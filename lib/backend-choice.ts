@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { REPO_ROOT } from "./store/paths";
 import { UserError } from "./util/errors";
 import { loadBlas } from "./kernels/blas";
+import { nativeTag } from "./kernels/tensorflow-settings";
 import { backendPreference } from "./models/registry";
 import { adapterTag, probeAdapter } from "./webgpu/adapter";
 
@@ -74,7 +75,7 @@ export function backendFor(model: string): BackendName {
 /**
  * What a run's identity adds for the backend that computes it: nothing for wasm (every earlier run keeps
  * its hash), the backend's name otherwise, for wasm-blas the BLAS kernel set too (OpenBLAS picks its
- * kernels by CPU), and for webgpu the adapter (vendor and device: GPUs need not round alike). Backends do
+ * kernels by CPU), for tensorflow its kernel settings (kernels/tensorflow-settings.ts), and for webgpu the adapter (vendor and device: GPUs need not round alike). Backends do
  * not agree to the last bit, so the cache never mixes them; the same config on the same backend stays
  * bit-identical.
  */
@@ -86,5 +87,6 @@ export function backendTag(model: string): { backend?: string } {
     const probe = probeAdapter();
     return { backend: `webgpu/${probe.ok ? adapterTag(probe.adapter) : "unavailable"}` };
   }
+  if (b === "tensorflow") return { backend: `tensorflow/${nativeTag()}` };
   return { backend: b };
 }

@@ -6,6 +6,11 @@ import { blasUnavailableReason, loadBlas } from "./kernels/blas";
 import { useBlas } from "./kernels/blas-matmul";
 import { registerWebgpu, unregisterWebgpu } from "./webgpu/start";
 import { describeAdapter } from "./webgpu/adapter";
+import { registerTensorflowKernels } from "./kernels/tensorflow";
+import { nativeTag, pinTensorflowSettings } from "./kernels/tensorflow-settings";
+
+// Before tfjs-node can load in this process (see tensorflow-settings.ts).
+pinTensorflowSettings();
 
 /**
  * Activates the tfjs backend a piece of work needs (see backend-choice.ts: conv nets on tfjs-node when it
@@ -22,6 +27,8 @@ export interface BackendInfo {
   blas?: string;
   /** webgpu: the adapter (GPU, or a CPU driver such as lavapipe) and its driver. */
   adapter?: string;
+  /** tensorflow: its kernel settings, as in the run identity (kernels/tensorflow-settings.ts). */
+  kernels?: string;
   tfjsVersion: string;
 }
 
@@ -53,8 +60,9 @@ async function activate(name: BackendName): Promise<BackendInfo> {
     await tf.ready();
   }
   if (tfjsName === "wasm") await (wasmKernels ??= registerWasmFastKernels());
+  if (name === "tensorflow") registerTensorflowKernels();
   useBlas(name === "wasm-blas");
-  return { name, source, ...(blas ? { blas: blas.description } : {}), ...(gpu ? { adapter: describeAdapter(gpu.adapter) } : {}), tfjsVersion: tf.version.tfjs };
+  return { name, source, ...(blas ? { blas: blas.description } : {}), ...(name === "tensorflow" ? { kernels: nativeTag() } : {}), ...(gpu ? { adapter: describeAdapter(gpu.adapter) } : {}), tfjsVersion: tf.version.tfjs };
 }
 
 /**

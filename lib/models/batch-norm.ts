@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, ParamSpec } from "./model";
 import { Params, disposeParams } from "./params";
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, hasKernel } from "../kernels/tensorflow";
 
 /** PyTorch's BatchNorm2d defaults: running = (1 - momentum) * running + momentum * batch; eps inside the sqrt. */
 export const BN_MOMENTUM = 0.1;
@@ -45,8 +46,14 @@ export function batchNorm(p: Params, name: string, x: tf.Tensor4D, mode?: Forwar
   const scale = p[`${name}.weight`] as tf.Tensor1D;
   const shift = p[`${name}.bias`] as tf.Tensor1D;
   if (!mode) return tf.batchNorm4d(x, p[`${name}.running_mean`] as tf.Tensor1D, p[`${name}.running_var`] as tf.Tensor1D, shift, scale, BN_EPSILON);
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
   const n = x.shape[0] * x.shape[1] * x.shape[2];
+  if (n > 1 && hasKernel(BATCH_NORM_TRAINING)) {
+    const fused = fusedBatchNormTraining(x, scale, shift);
+    mode.record(name, fused.mean, fused.variance);
+    tf.dispose([fused.mean, fused.variance]);
+    return fused.y;
+  }
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
   // Only the loss is differentiated, so these side outputs add nothing to the backward pass.
   mode.record(name, mean, tf.mul(variance, n / Math.max(n - 1, 1)));
   return batchNormTraining(x, mean, variance, scale, shift) as tf.Tensor4D;
@@ -76,6 +83,30 @@ const batchNormTraining = tf.customGrad((...args: unknown[]) => {
     },
   };
 });
+
+/**
+ * Batch norm with the batch's statistics as the backend's one fused kernel each way (tfjs-node:
+ * kernels/tensorflow.ts), also giving the batch mean and unbiased variance for the running statistics.
+ */
+function fusedBatchNormTraining(x: tf.Tensor4D, scale: tf.Tensor1D, shift: tf.Tensor1D): { y: tf.Tensor4D; mean: tf.Tensor; variance: tf.Tensor } {
+  let stats: tf.Tensor[] = [];
+  const attrs = { epsilon: BN_EPSILON };
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xs, sc, sh, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, (t: tf.Tensor[]) => void];
+    const [y, mean, variance, ...reserve] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x: xs, scale: sc, offset: sh }, attrs as never) as unknown as tf.Tensor[];
+    // The statistics leave beside the tape (only the loss is differentiated), kept past customGrad's
+    // scope; the caller disposes them.
+    stats = [tf.keep(mean), tf.keep(variance)];
+    save([xs, sc, ...reserve]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [xSaved, scSaved, reserve1, reserve2, reserve3]: tf.Tensor[]) =>
+        tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x: xSaved, scale: scSaved, reserve1, reserve2, reserve3 }, attrs as never) as unknown as tf.Tensor[],
+    };
+  });
+  const y = op(x, scale, shift) as tf.Tensor4D;
+  return { y, mean: stats[0], variance: stats[1] };
+}
 
 /**
  * Training mode that updates the running statistics as PyTorch does (exponential average, momentum 0.1);

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, Model, ParamSpec } from "./model";
 import { Params } from "./params";
 import { batchNorm, batchNormSpecs } from "./batch-norm";
+import { RELU_GRAD, hasKernel } from "../kernels/tensorflow";
 
 /** Collects a model's parameter and buffer specs in declaration order. */
 export class Specs {
@@ -45,14 +46,19 @@ export function conv(p: Params, name: string, x: tf.Tensor4D, stride = 1): tf.Te
 }
 
 /**
- * ReLU whose gradient is dy * (y > 0) in three kernels (tfjs-node's Step, which the stock gradient uses,
- * costs five); the same values as tf.relu's gradient everywhere but at exactly 0, where both give 0.
+ * ReLU whose gradient is dy * (y > 0): one kernel where the backend has the project's (tfjs-node's
+ * ReluGrad), else three (tfjs-node's Step, which the stock gradient uses, costs five); the same values as
+ * tf.relu's gradient everywhere but at exactly 0, where both give 0.
  */
 export const relu = tf.customGrad((...args: unknown[]) => {
   const [x, save] = args as [tf.Tensor, (t: tf.Tensor[]) => void];
   const y = tf.relu(x);
   save([y]);
-  return { value: y, gradFunc: (dy: tf.Tensor, [out]: tf.Tensor[]) => tf.mul(dy, tf.cast(tf.greater(out, 0), "float32")) };
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, [out]: tf.Tensor[]) =>
+      hasKernel(RELU_GRAD) ? (tf.engine().runKernel(RELU_GRAD, { dy, y: out }, {}) as tf.Tensor) : tf.mul(dy, tf.cast(tf.greater(out, 0), "float32")),
+  };
 }) as <T extends tf.Tensor>(x: T) => T;
 
 /** Conv, batch norm, ReLU. */

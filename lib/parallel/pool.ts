@@ -8,6 +8,7 @@ import { figureLine, taskFinished, waveStarted } from "./figure-progress";
 import { UserError } from "../util/errors";
 import { SlurmOptions, currentExecutor } from "./executor";
 import { runWaveOnSlurm } from "./slurm";
+import { pinTensorflowSettings } from "../kernels/tensorflow-settings";
 
 /**
  * Runs independent tasks (trainings, path evaluations) concurrently in worker threads, one tfjs backend
@@ -26,6 +27,7 @@ export function workerCount(): number {
 }
 
 function spawnWorker(): Worker {
+  pinTensorflowSettings(); // workers' TensorFlow reads the real environment, which only this thread can set
   // Workers load the TypeScript library through tsx, whatever compiled the caller (tsx, tslab, vitest).
   const entry = join(realpathSync(__dirname), "worker.ts");
   const code = `require(${JSON.stringify(require.resolve("tsx/cjs"))}); require(${JSON.stringify(entry)});`;

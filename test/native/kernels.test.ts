@@ -1,0 +1,138 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../lib/backend";
+import { backendTag, nativePackage } from "../../lib/backend-choice";
+import { BN_EPSILON } from "../../lib/models/batch-norm";
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "../../lib/kernels/tensorflow";
+import { TENSORFLOW_SETTINGS } from "../../lib/kernels/tensorflow-settings";
+import { ensureRun } from "../../lib/materialise/run";
+import { loadWeights } from "../../lib/store/runs";
+import { runTasks } from "../../lib/parallel/pool";
+import { tinyRun } from "../support/tiny";
+import { freshResults } from "../support/env";
+
+/**
+ * The project's tfjs-node kernels (lib/kernels/tensorflow.ts) against tfjs's reference implementation, the
+ * cpu backend's kernels, gradients included; and the settings that make tfjs-node's bits a function of the
+ * config (tensorflow-settings.ts).
+ */
+if (!nativePackage()) throw new Error("tfjs-node is not installed: run `npm run native` first.");
+
+type Arrays = { shape: number[]; values: Float32Array }[];
+const host = (ts: tf.Tensor[]): Arrays => ts.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+
+/** `f` of the same host inputs on cpu (tfjs's reference kernels) and on tensorflow, as host arrays. */
+async function onBoth(inputs: Arrays, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<{ cpu: Arrays; tensorflow: Arrays }> {
+  const run = () => tf.tidy(() => host(f(...inputs.map((a) => tf.tensor(a.values, a.shape)))));
+  await tf.setBackend("cpu");
+  const cpu = run();
+  await initBackend(); // LOTTERY_BACKEND=tensorflow in this suite
+  return { cpu, tensorflow: run() };
+}
+
+/** Largest difference relative to the largest reference value, per output. */
+function relativeError(a: Arrays, b: Arrays): number[] {
+  return a.map((x, i) => {
+    expect(b[i].shape).toEqual(x.shape);
+    let diff = 0;
+    let scale = 0;
+    x.values.forEach((v, j) => {
+      diff = Math.max(diff, Math.abs(v - b[i].values[j]));
+      scale = Math.max(scale, Math.abs(v));
+    });
+    return diff / Math.max(scale, 1e-30);
+  });
+}
+
+function random(shape: number[], seed: number, mean = 0, std = 1): Arrays[number] {
+  return { shape, values: tf.tidy(() => tf.randomNormal(shape, mean, std, "float32", seed).dataSync() as Float32Array) };
+}
+
+beforeAll(async () => {
+  expect(process.env.LOTTERY_BACKEND).toBe("tensorflow");
+  await initBackend();
+});
+
+describe("fused batch norm in training mode (tfjs-node)", () => {
+  const shape = [16, 6, 6, 5];
+  const inputs = [random(shape, 1, 0.7, 2), random([5], 2, 0.5, 0.2), random([5], 3), random(shape, 4)];
+
+  it("normalises with the batch's statistics as the reference does, and gives the mean and unbiased variance", async () => {
+    const { cpu, tensorflow } = await onBoth(inputs, (x, scale, offset) => {
+      if (tf.getBackend() === "cpu") {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        const n = shape[0] * shape[1] * shape[2];
+        return [tf.batchNorm4d(x as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D, offset as tf.Tensor1D, scale as tf.Tensor1D, BN_EPSILON), mean, tf.mul(variance, n / (n - 1))];
+      }
+      return (tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[]).slice(0, 3);
+    });
+    for (const e of relativeError(cpu, tensorflow)) expect(e).toBeLessThan(1e-5);
+  });
+
+  it("has the gradients of the reference's batch norm with batch statistics (x, scale and offset)", async () => {
+    const { cpu, tensorflow } = await onBoth(inputs, (x, scale, offset, dy) => {
+      if (tf.getBackend() === "cpu") {
+        const f = (xs: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+          const { mean, variance } = tf.moments(xs, [0, 1, 2]);
+          return tf.sum(tf.mul(tf.batchNorm4d(xs as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, BN_EPSILON), dy));
+        };
+        return tf.grads(f)([x, scale, offset]);
+      }
+      const [, , , r1, r2, r3] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
+      return tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, scale, reserve1: r1, reserve2: r2, reserve3: r3 }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
+    });
+    for (const e of relativeError(cpu, tensorflow)) expect(e).toBeLessThan(1e-4);
+  });
+});
+
+describe("ReLU's gradient and the 1x1 strided filter gradient (tfjs-node)", () => {
+  it("ReluGrad is dy where the ReLU's output is positive, as tf.relu's gradient", async () => {
+    const { cpu, tensorflow } = await onBoth([random([7, 9], 5), random([7, 9], 6)], (x, dy) =>
+      tf.getBackend() === "cpu" ? [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), dy)))(x)] : [tf.engine().runKernel(RELU_GRAD, { dy, y: tf.relu(x) }, {}) as tf.Tensor],
+    );
+    expect(relativeError(cpu, tensorflow)).toEqual([0]);
+  });
+
+  // The shapes of a narrow ResNet's shortcut, where TensorFlow's own kernel corrupts the heap.
+  it.each([
+    [4, 8, 2],
+    [3, 5, 3],
+    [8, 16, 2],
+  ])("a 1x1 filter's gradient at stride s (%i -> %i channels, s = %i) equals the reference's", async (cin, cout, s) => {
+    const x = random([6, 9, 9, cin], 7);
+    const out = Math.floor((9 - 1) / s) + 1;
+    const dy = random([6, out, out, cout], 8);
+    const { cpu, tensorflow } = await onBoth([x, dy], (xs, d) => [
+      tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, w as tf.Tensor4D, s, "valid"), d)))(tf.ones([1, 1, cin, cout])),
+    ]);
+    for (const e of relativeError(cpu, tensorflow)) expect(e).toBeLessThan(1e-5);
+  });
+});
+
+describe("tfjs-node's settings", () => {
+  it("are pinned in this process and named in the run identity", async () => {
+    for (const [key, value] of Object.entries(TENSORFLOW_SETTINGS)) expect(process.env[key]).toBe(value);
+    expect(backendTag("resnet-20-4")).toEqual({ backend: "tensorflow/onednn-avx2-1thread" });
+  });
+
+  it("give a narrow ResNet the same bits in this thread, again, and in a worker thread", async () => {
+    // Batch norm, ReLU and the strided 1x1 shortcut all go through the project's kernels here.
+    const config = tinyRun(
+      { model: "resnet-20-4", data: { dataset: "mnist", trainSubset: 128, testSubset: 64 } },
+      { batchSize: 32, steps: 4, warmupSteps: 0, lrDropSteps: [], lr: 0.1 },
+    );
+    freshResults();
+    await ensureRun(config);
+    const first = loadWeights(config, 4);
+    freshResults();
+    await ensureRun(config);
+    const again = loadWeights(config, 4);
+    freshResults();
+    await runTasks([{ kind: "run", config }, { kind: "run", config: { ...config, initSeed: 2 } }], 2);
+    const worker = loadWeights(config, 4);
+    for (const name of Object.keys(first)) {
+      expect(again[name].data, name).toEqual(first[name].data);
+      expect(worker[name].data, name).toEqual(first[name].data);
+    }
+  }, 240_000);
+});
