@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import { runTasks, workerCount, workersStarted } from "../lib/parallel/pool";
+import { executorRecord } from "../lib/parallel/executor";
 import { loadWeights, runDir } from "../lib/store/runs";
 import { ensureRun } from "../lib/materialise/run";
 import { tinyRun } from "./support/tiny";
@@ -58,6 +59,8 @@ describe("the worker pool", () => {
   it("is sized by LOTTERY_WORKERS", () => {
     process.env.LOTTERY_WORKERS = "3";
     expect(workerCount()).toBe(3);
+    // Provenance records how many ran: the local executor's record carries the count.
+    expect(executorRecord()).toEqual({ kind: "local", workers: 3, jobIds: [] });
     process.env.LOTTERY_WORKERS = "zero";
     expect(() => workerCount()).toThrow(/LOTTERY_WORKERS="zero" must be a positive integer/);
     delete process.env.LOTTERY_WORKERS;

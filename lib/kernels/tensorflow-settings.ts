@@ -24,6 +24,8 @@ export const TENSORFLOW_SETTINGS = {
 export function pinTensorflowSettings(): void {
   if (!isMainThread) return;
   for (const [key, value] of Object.entries(TENSORFLOW_SETTINGS)) if (process.env[key] === undefined) process.env[key] = value;
+  // TensorFlow's start-up notes (oneDNN on, CPU features) at every worker's start: errors and warnings only.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "1";
 }
 
 let avx2: boolean | undefined;

@@ -1,3 +1,6 @@
+import { cpus } from "node:os";
+import { UserError } from "../util/errors";
+
 /**
  * Where a figure's tasks run: the local worker pool (the default) or a Slurm cluster, one array job per
  * wave. The figure code is the same either way; `runTasks` asks this module which one is in charge.
@@ -39,9 +42,20 @@ export function recordJob(id: string): void {
   jobIds.push(id);
 }
 
-/** What provenance records: the executor and, for Slurm, every job it submitted. */
-export function executorRecord(): { kind: Executor["kind"]; jobIds: string[] } {
-  return { kind: current.kind, jobIds: [...jobIds] };
+/** Local workers: one per core; LOTTERY_WORKERS overrides (1 runs everything in the calling thread). */
+export function workerCount(): number {
+  const env = process.env.LOTTERY_WORKERS;
+  if (env !== undefined) {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`LOTTERY_WORKERS="${env}" must be a positive integer.`);
+    return n;
+  }
+  return Math.max(1, cpus().length);
+}
+
+/** What provenance records: the executor, its local workers and, for Slurm, every job it submitted. */
+export function executorRecord(): { kind: Executor["kind"]; workers?: number; jobIds: string[] } {
+  return { kind: current.kind, ...(current.kind === "local" ? { workers: workerCount() } : {}), jobIds: [...jobIds] };
 }
 
 /** Thrown by a dry run once the first wave's command is printed: nothing was submitted. */

@@ -1,30 +1,15 @@
 import { Worker } from "node:worker_threads";
-import { cpus } from "node:os";
 import { join } from "node:path";
 import { realpathSync } from "node:fs";
 import { isCached, perform, Task, TaskResult } from "./tasks";
 import { emitProgress } from "../util/progress";
 import { figureLine, taskFinished, waveStarted } from "./figure-progress";
 import { UserError } from "../util/errors";
-import { SlurmOptions, currentExecutor } from "./executor";
+import { SlurmOptions, currentExecutor, workerCount } from "./executor";
 import { runWaveOnSlurm } from "./slurm";
 import { pinTensorflowSettings } from "../kernels/tensorflow-settings";
 
-/**
- * Runs independent tasks (trainings, path evaluations) concurrently in worker threads, one tfjs backend
- * each, sized to the cores (LOTTERY_WORKERS overrides; 1 runs everything in this thread). The run cache
- * is shared safely: a run is trained under a lock, and every file is written atomically. A failed task
- * fails alone; the others finish and stay cached, then one error lists what failed.
- */
-export function workerCount(): number {
-  const env = process.env.LOTTERY_WORKERS;
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`LOTTERY_WORKERS="${env}" must be a positive integer.`);
-    return n;
-  }
-  return Math.max(1, cpus().length);
-}
+export { workerCount }; // where it is decided: executor.ts
 
 function spawnWorker(): Worker {
   pinTensorflowSettings(); // workers' TensorFlow reads the real environment, which only this thread can set
@@ -88,6 +73,12 @@ function releaseWorker(worker: Worker): void {
   idle.push(entry);
 }
 
+/**
+ * Runs independent tasks (trainings, path evaluations) concurrently in worker threads, one tfjs backend
+ * each, sized to the cores (LOTTERY_WORKERS overrides, see executor.ts; 1 runs everything in this thread).
+ * The run cache is shared safely: a run is trained under a lock, and every file is written atomically. A
+ * failed task fails alone; the others finish and stay cached, then one error lists what failed.
+ */
 export async function runTasks<T extends Task>(tasks: T[], workers = workerCount()): Promise<TaskResult<T>[]> {
   const results: (TaskResult<T> | undefined)[] = new Array(tasks.length);
   const failures: { index: number; message: string; user: boolean }[] = [];
