@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { ModelFactory } from "./model";
-import { Specs, cifarModel, conv, convBnRelu, relu } from "./layers";
+import { Specs, block, cifarModel, conv, convBnRelu, relu } from "./layers";
 import { dense } from "./dense";
 import { batchNorm } from "./batch-norm";
 
@@ -44,12 +44,14 @@ export function cifarResNet(name: string, depth: number, width: number): ModelFa
     }
     s.dense("fc", inC, classes);
     return cifarModel(name, inputShape, classes, s, (p, x, mode) => {
-      let a = convBnRelu(p, "conv", "bn", tf.reshape(x, [x.shape[0], height, widthPx, channels]), mode);
+      let a = block(() => convBnRelu(p, "conv", "bn", tf.reshape(x, [x.shape[0], height, widthPx, channels]), mode));
       for (const b of blocks) {
-        let o = convBnRelu(p, `${b.id}.conv1`, `${b.id}.bn1`, a, mode, b.stride);
-        o = batchNorm(p, `${b.id}.bn2`, conv(p, `${b.id}.conv2`, o), mode);
-        const short = b.shortcut ? batchNorm(p, `${b.id}.shortcut.bn`, conv(p, `${b.id}.shortcut.conv`, a, b.stride), mode) : a;
-        a = relu(tf.add(o, short) as tf.Tensor4D);
+        const input = a;
+        a = block(() => {
+          const o = batchNorm(p, `${b.id}.bn2`, conv(p, `${b.id}.conv2`, convBnRelu(p, `${b.id}.conv1`, `${b.id}.bn1`, input, mode, b.stride)), mode);
+          const short = b.shortcut ? batchNorm(p, `${b.id}.shortcut.bn`, conv(p, `${b.id}.shortcut.conv`, input, b.stride), mode) : input;
+          return relu(tf.add(o, short) as tf.Tensor4D);
+        });
       }
       return dense(p, "fc", tf.mean(a, [1, 2]) as tf.Tensor2D);
     });

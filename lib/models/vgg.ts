@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { ModelFactory } from "./model";
-import { Specs, cifarModel, convBnRelu } from "./layers";
+import { Specs, block, cifarModel, convBnRelu } from "./layers";
 import { dense } from "./dense";
 
 /** A VGG plan: conv layers by output channels, "M" for a 2x2 max pool. */
@@ -41,7 +41,10 @@ export function cifarVgg(name: string, plan: VggPlan): ModelFactory {
     s.dense("fc", flat, classes);
     return cifarModel(name, inputShape, classes, s, (p, x, mode) => {
       let a = tf.reshape(x, [x.shape[0], height, width, channels]) as tf.Tensor4D;
-      for (const op of ops) a = op === "M" ? tf.maxPool(a, 2, 2, "valid") : convBnRelu(p, `${op}.conv`, `${op}.bn`, a, mode);
+      for (const op of ops) {
+        const input = a;
+        a = op === "M" ? tf.maxPool(input, 2, 2, "valid") : block(() => convBnRelu(p, `${op}.conv`, `${op}.bn`, input, mode));
+      }
       a = tf.avgPool(a, 2, 2, "valid");
       return dense(p, "fc", tf.reshape(a, [x.shape[0], flat]) as tf.Tensor2D);
     });
