@@ -1,6 +1,6 @@
 import { figureOn } from "../figure";
 import { denseVariantsProtocol, withVariants } from "../protocols/dense-instability-variants";
-import { CIFAR_METHOD, RESNET_CPU, RESNET_PAPER, VGG_QUICK, cifarTraining } from "../settings/cifar10";
+import { CIFAR_METHOD, RESNET_PAPER, VGG_CPU, VGG_QUICK } from "../settings/cifar10";
 
 export const vggDenseInstability = figureOn(denseVariantsProtocol, {
   id: "vgg16/dense-instability",
@@ -8,7 +8,7 @@ export const vggDenseInstability = figureOn(denseVariantsProtocol, {
   method: CIFAR_METHOD.replace("ResNet-20 Warmup", "as for ResNet-20 Warmup"),
   presets: {
     quick: { standard: VGG_QUICK, variants: [], variantPairs: 1 },
-    cpu: { standard: { ...RESNET_CPU, model: "vgg-16", train: cifarTraining(200), ks: [0, 20], initSeeds: [1] }, variants: [], variantPairs: 1 },
+    cpu: { standard: VGG_CPU, variants: [], variantPairs: 1 },
     paper: withVariants({ ...RESNET_PAPER, model: "vgg-16" }),
   },
   presetNotes: {
