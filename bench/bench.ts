@@ -19,7 +19,8 @@
  *   npm run bench -- --rows lenet-step,conv2-step --backends tensorflow   a subset
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -29,10 +30,11 @@ import { nativePackage, BackendName, BACKENDS } from "../lib/backend-choice";
 import { blasUnavailableReason, loadBlas } from "../lib/kernels/blas";
 import { MODEL_NAMES } from "../lib/models/registry";
 import { mnistDataDir } from "../lib/data/mnist";
+import { cifar10JpegSource, dataDir, loadCifar10Jpeg } from "../lib/data/cifar10";
 import { getFigure } from "../lib/figures/registry";
 import { DenseInstabilityConfig } from "../lib/figures/protocols/dense-instability";
 import { UserError } from "../lib/util/errors";
-import { FULL, PREFIX, QUICK, Sizes, Timing, Workload, median, medianUncertainty, quantile } from "./common";
+import { CIFAR_STEPS, CONV_AGGREGATE, FULL, PREFIX, QUICK, Sizes, Timing, Workload, isCifarStep, median, medianUncertainty, quantile } from "./common";
 import type { Profile } from "./profile";
 
 const ROOT = resolve(__dirname, "..");
@@ -64,6 +66,7 @@ class Child {
   private waiting: ((line: string) => void)[] = [];
   private stderr: string[] = [];
   private exited: string | null = null;
+  private ended: Promise<void>;
 
   constructor(readonly name: string, command: string, args: string[], env: NodeJS.ProcessEnv, verbose: boolean) {
     this.proc = spawn(command, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
@@ -76,6 +79,7 @@ class Child {
       if (this.stderr.length > 30) this.stderr.shift();
       if (verbose) process.stderr.write(`  [${name}] ${line}\n`);
     });
+    this.ended = new Promise((res) => this.proc.once("exit", () => res()));
     this.proc.on("exit", (code) => {
       this.exited = `exited with code ${code}: ${this.stderr.slice(-5).join(" | ")}`;
       for (const w of this.waiting.splice(0)) w(JSON.stringify({ ok: false, error: `${this.name} ${this.exited}` }));
@@ -97,6 +101,12 @@ class Child {
     this.proc.stdin!.end();
     setTimeout(() => this.proc.kill(), 2000).unref();
   }
+
+  /** Closes the child and waits until it has exited (and its memory is free). */
+  async stop(): Promise<void> {
+    if (!this.exited) this.close();
+    await this.ended;
+  }
 }
 
 /** The first python that imports torch: $LOTTERY_BENCH_PYTHON, python3 on PATH, /usr/bin/python3. */
@@ -105,6 +115,41 @@ function findPython(): string | null {
   for (const p of candidates) if (spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0) return p;
   return null;
 }
+
+/** Why the conv-aggregate row cannot run here (its model or data set is missing), or null. */
+function convAggregateMissing(): string | null {
+  if (!MODEL_NAMES.includes(CONV_AGGREGATE.model)) return `no "${CONV_AGGREGATE.model}" in lib/models/registry.ts`;
+  const source = cifar10JpegSource();
+  if (!existsSync(source)) return `no CIFAR-10 (JPEG copy) at ${source}; set CIFAR10_JPEG to it`;
+  if (statSync(source).isDirectory()) return `CIFAR10_JPEG=${source} is a folder; the row needs the .tar.gz (whose decoded cache PyTorch reads)`;
+  return null;
+}
+
+/**
+ * The library's decoded cache of the JPEG copy of CIFAR-10 (lib/data/cifar10.ts: <data>/cifar10-jpeg/<hash of the
+ * archive>/train.bin and test.bin, label byte + 3,072 channel-major bytes per image), decoded here first when
+ * missing (untimed), so that reference.py reads the same examples as the library's workers without decoding JPEGs.
+ */
+function cifarRecordsDir(log: (s: string) => void): string {
+  const source = cifar10JpegSource();
+  const tag = createHash("sha256").update(readFileSync(source)).digest("hex");
+  const dir = join(dataDir(), "cifar10-jpeg", createHash("sha256").update(tag).digest("hex").slice(0, 16));
+  const ready = () => ["train.bin", "test.bin"].every((f) => existsSync(join(dir, f)));
+  if (!ready()) {
+    log(`decoding ${source} into ${dir} (once; untimed)`);
+    loadCifar10Jpeg();
+  }
+  if (!ready()) throw new Error(`${dir}: no decoded CIFAR-10 after loading it; lib/data/cifar10.ts caches it elsewhere now, update cifarRecordsDir in bench/bench.ts`);
+  return dir;
+}
+
+/** Labels of the CIFAR-sized step rows, by workload. */
+const STEP_LABELS: Record<keyof typeof CIFAR_STEPS, string> = {
+  "resnet20-step": "ResNet-20",
+  "resnet20-4-step": "ResNet-20-4 (width 4)",
+  "resnet20-8-step": "ResNet-20-8 (width 8)",
+  "vgg16-step": "VGG-16",
+};
 
 interface RowDef {
   id: string;
@@ -196,7 +241,8 @@ main(async () => {
   const python = findPython();
   if (!python) log("PyTorch reference unavailable (no python3 imports torch; `apt-get install python3-torch libopenblas0-pthread`): ratios are left empty.");
   const mnistDir = process.env.MNIST_DIR ?? mnistDataDir();
-  const hasResnet = MODEL_NAMES.includes("resnet-20");
+  // The decoded CIFAR-10 that PyTorch's conv-aggregate runs read: found (or made) before its first child starts.
+  let cifarDir: string | null = null;
 
   // Children: one per column, started on first use and kept for the whole benchmark.
   const children = new Map<string, Child>();
@@ -207,7 +253,7 @@ main(async () => {
       ch =
         c.side === "ours"
           ? new Child(key, TSX, [join("bench", "ours.ts")], columnEnv(c), verbose)
-          : new Child(key, python!, [join("bench", "reference.py"), "--threads", String(c.threads === "1" ? 1 : CORES), "--mnist-dir", mnistDir], columnEnv(c), verbose);
+          : new Child(key, python!, [join("bench", "reference.py"), "--threads", String(c.threads === "1" ? 1 : CORES), "--mnist-dir", mnistDir, ...(cifarDir ? ["--cifar-dir", cifarDir] : [])], columnEnv(c), verbose);
       children.set(key, ch);
     }
     return ch;
@@ -216,13 +262,28 @@ main(async () => {
   try {
     if (values.profile) return await profileAll(backends, python, child, sizes, quick, log, values.rows?.split(","));
 
+    // Rows whose model (or data set) is not here are left out, with the reason (printed under the targets).
+    const skipped = new Map<string, string>();
+    const cifarStepRow = (w: keyof typeof CIFAR_STEPS, target: number): RowDef[] => {
+      const { model, batch } = CIFAR_STEPS[w];
+      if (!MODEL_NAMES.includes(model)) {
+        skipped.set(w, `no "${model}" in lib/models/registry.ts yet; the row appears when it exists`);
+        return [];
+      }
+      const label = `${STEP_LABELS[w]} train step, batch ${batch ?? sizes.vggBatch}, SGD momentum (32x32x3)`;
+      return [{ id: w, label, unit: "steps/s", ours: w, ref: w, target, targetThreads: "1", reps: [5, 10] }];
+    };
+    const convMissing = convAggregateMissing();
+    if (convMissing) skipped.set("conv-aggregate", convMissing);
     const ROWS: RowDef[] = [
       { id: "lenet-step", label: "LeNet-300-100 train step, batch 60, Adam", unit: "steps/s", ours: "lenet-step", ref: "lenet-step", target: 0.8, targetThreads: "1", reps: [5, 15] },
       { id: "path-eval", label: `LeNet-300-100 path evaluation, ${sizes.pathPoints} points x 10k test`, unit: "points/s", ours: "path-eval", ref: "path-eval", target: 1.0, targetThreads: "1", reps: [5, 15] },
       { id: "conv2-step", label: "Conv-2 train step, batch 60, SGD momentum", unit: "steps/s", ours: "conv2-step", ref: "conv2-step", target: 0.8, targetThreads: "1", reps: [5, 15] },
-      ...(hasResnet
-        ? [{ id: "resnet20-step", label: "ResNet-20 train step, batch 128, SGD momentum (32x32x3)", unit: "steps/s", ours: "resnet20-step", ref: "resnet20-step", target: 0.8, targetThreads: "1", reps: [5, 10] } as RowDef]
-        : []),
+      ...cifarStepRow("resnet20-step", 0.8),
+      // Narrow nets: per-op overhead, not arithmetic, sets their pace.
+      ...cifarStepRow("resnet20-4-step", 1.0),
+      ...cifarStepRow("resnet20-8-step", 1.0),
+      ...cifarStepRow("vgg16-step", 0.8),
       {
         id: "aggregate",
         label: `LeNet-300-100, ${sizes.aggregateRuns} concurrent ${sizes.aggregateSteps}-step runs (pool) vs PyTorch's single run`,
@@ -233,11 +294,32 @@ main(async () => {
         targetThreads: "1",
         reps: [3, 6],
       },
+      ...(convMissing
+        ? []
+        : [
+            {
+              id: "conv-aggregate",
+              label: `ResNet-20-4 on CIFAR-10, batch 128, SGD momentum, ${sizes.aggregateRuns} concurrent ${sizes.convAggregateSteps}-step runs (pool) vs PyTorch's single run`,
+              unit: "steps/s",
+              ours: "conv-aggregate",
+              ref: "resnet20-4-run",
+              target: 1.5,
+              targetThreads: "1",
+              reps: [3, 6],
+            } as RowDef,
+          ]),
       { id: "time-to-figure", label: `${FIGURE}, quick preset, whole process`, unit: "s", ours: "figure", ref: "figure", target: 1.0, targetThreads: "all", reps: [3, 6] },
     ];
     const only = values.rows?.split(",");
-    if (only) for (const r of only) if (!ROWS.some((x) => x.id === r)) throw new UserError(`--rows: unknown row "${r}"; rows: ${ROWS.map((x) => x.id).join(", ")}`);
+    if (only) {
+      for (const r of only) {
+        if (skipped.has(r)) throw new UserError(`--rows: ${r} cannot run here: ${skipped.get(r)}`);
+        if (!ROWS.some((x) => x.id === r)) throw new UserError(`--rows: unknown row "${r}"; rows: ${ROWS.map((x) => x.id).join(", ")}`);
+      }
+    }
     const rows = ROWS.filter((r) => !only || only.includes(r.id));
+    // Decoded before any timing (the workers would otherwise decode it in a timed repetition), and read by PyTorch.
+    if (rows.some((r) => r.id === "conv-aggregate")) cifarDir = cifarRecordsDir(log);
     const repsOf = (r: RowDef): [number, number] => {
       if (quick) return r.reps[0] <= 3 ? [1, 1] : [2, 2];
       const lo = values["min-reps"] ? Number(values["min-reps"]) : r.reps[0];
@@ -292,13 +374,23 @@ main(async () => {
           }
         }
       }
+      // The conv-aggregate row's workers hold GBs each (CIFAR-10 twice, as host arrays and tfjs's copy, and a
+      // ResNet's activations) and the pool keeps them for a minute after a repetition: our child is restarted for each repetition (untimed, as the
+      // workers start anew in every repetition anyway), so that one column's workers are gone when the next starts.
+      const restarted = (c: Cell) => row.id === "conv-aggregate" && c.column.side === "ours";
       for (let rep = 0; rep < maxReps; rep++) {
         for (const c of live()) {
           try {
+            if (restarted(c) && !children.has(c.name)) await child(c.column).request({ op: "prepare", workload: row.ours, sizes });
             c.reps.push(row.ours === "figure" ? figureRep(c.column, figureConfig, plan, python, mnistDir) : await child(c.column).request<Timing>({ op: "run", workload: c.column.side === "ours" ? row.ours : row.ref }));
           } catch (e) {
             c.error = (e as Error).message;
             log(`  ${c.name}: ${c.error}`);
+          } finally {
+            if (restarted(c)) {
+              await children.get(c.name)?.stop();
+              children.delete(c.name);
+            }
           }
         }
         live().forEach(summarise);
@@ -345,11 +437,11 @@ main(async () => {
     const violations: string[] = [];
     for (const { row, cells } of results) {
       if (row.ours === "figure") continue;
-      const allowed = row.id === "aggregate" ? sizes.aggregateRuns + 2 : 1; // the pool's workers, plus the main thread and start-up
+      const allowed = isAggregate(row) ? sizes.aggregateRuns + 2 : 1; // the pool's workers, plus the main thread and start-up
       for (const c of cells) if (c.column.threads === "1" && !c.sameAs && (c.threadsUsed ?? 0) > allowed) violations.push(`${row.id} / ${c.name}: ${c.threadsUsed} busy threads`);
     }
-    p(violations.length ? `thread check: NOT one thread where labelled so: ${violations.join("; ")}` : "thread check: every 1-thread cell ran its work on one thread (the aggregate row: one per run)");
-    const tfCells = results.flatMap(({ row, cells }) => (row.ours === "figure" ? [] : cells.filter((c) => c.column.backend === "tensorflow" && c.threadsUsed !== undefined && row.id !== "aggregate")));
+    p(violations.length ? `thread check: NOT one thread where labelled so: ${violations.join("; ")}` : "thread check: every 1-thread cell ran its work on one thread (the aggregate rows: one per run)");
+    const tfCells = results.flatMap(({ row, cells }) => (row.ours === "figure" ? [] : cells.filter((c) => c.column.backend === "tensorflow" && c.threadsUsed !== undefined && !isAggregate(row))));
     if (tfCells.length) {
       const most = (t: Threads) => Math.max(0, ...tfCells.filter((c) => c.column.threads === t).map((c) => c.threadsUsed!));
       p(`tfjs-node threads: TF_NUM_INTRAOP_THREADS = TF_NUM_INTEROP_THREADS = 1 gave at most ${most("1")} busy thread(s) per cell, = ${CORES} gave up to ${most("all")} (main thread + intra-op pool): ${most("1") <= 1 ? "the setting takes effect" : "the setting did NOT take effect"}`);
@@ -381,13 +473,13 @@ main(async () => {
         .map((b) => ({ backend: b, r: ratio(cellOf(cells, "ours", row.targetThreads, b), cellOf(cells, "ref", "1")) }))
         .filter((c): c is { backend: BackendName; r: number } => c.r !== null);
       const best = candidates.sort((a, b) => b.r - a.r)[0];
-      return { row: row.id, target: row.target, ours: row.targetThreads === "1" ? (row.id === "aggregate" ? `${sizes.aggregateRuns} runs, 1 thread each` : "1 thread") : `all cores (${CORES} workers)`, backend: best?.backend ?? null, ratio: best?.r ?? null, met: best ? best.r >= row.target : null };
+      return { row: row.id, target: row.target, ours: row.targetThreads === "1" ? (isAggregate(row) ? `${sizes.aggregateRuns} runs, 1 thread each` : "1 thread") : `all cores (${CORES} workers)`, backend: best?.backend ?? null, ratio: best?.r ?? null, met: best ? best.r >= row.target : null };
     });
     p();
     p(`targets: best backend per row, against PyTorch on one thread${quick ? "  (--quick: sizes too small to judge)" : ""}`);
     p(`${"row".padEnd(16)} ${"target".padStart(7)} ${"ours".padEnd(26)} ${"best backend".padEnd(13)} ${"ratio".padStart(7)}  verdict`);
     for (const t of targets) p(`${t.row.padEnd(16)} ${`>=${t.target.toFixed(1)}x`.padStart(7)} ${t.ours.padEnd(26)} ${(t.backend ?? "-").padEnd(13)} ${x(t.ratio).padStart(7)}  ${t.met === null ? "no data" : t.met ? "met" : "MISSED"}`);
-    if (!hasResnet) p(`(resnet20-step: no "resnet-20" in lib/models/registry.ts yet; the row appears when it exists)`);
+    for (const [id, why] of skipped) if (!only || only.includes(id)) p(`(${id}: left out: ${why})`);
     if (results.some((r) => r.row.id === "time-to-figure")) {
       p(`time-to-figure: ${plan.runs} runs, ${plan.steps} steps, ${plan.testEvaluations} test evaluations, ${plan.pathPoints} path points (${plan.evaluatedExamples} examples) on each side; every repetition checked these counts (the library's runs in its cache, the PyTorch script's own counts)`);
     }
@@ -428,6 +520,9 @@ main(async () => {
   }
 });
 
+/** The rows of concurrent runs in the worker pool (one thread per run on the 1-thread columns). */
+const isAggregate = (row: RowDef) => row.id === "aggregate" || row.id === "conv-aggregate";
+
 function fmt(v: number, unit: string): string {
   if (unit === "s") return `${(1 / v).toFixed(1)}`;
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
@@ -460,10 +555,11 @@ function figureRep(c: Column, config: DenseInstabilityConfig, plan: ReturnType<t
 
 /** --profile: a step's time per phase and kernel, for every backend, and PyTorch's phases beside them. */
 async function profileAll(backends: BackendName[], python: string | null, child: (c: Column) => Child, sizes: Sizes, quick: boolean, log: (s: string) => void, only?: string[]): Promise<void> {
-  const all: Workload[] = ["lenet-step", "path-eval", "conv2-step", ...(MODEL_NAMES.includes("resnet-20") ? (["resnet20-step"] as const) : [])];
+  const cifarSteps = (Object.keys(CIFAR_STEPS) as (keyof typeof CIFAR_STEPS)[]).filter((w) => MODEL_NAMES.includes(CIFAR_STEPS[w].model));
+  const all: Workload[] = ["lenet-step", "path-eval", "conv2-step", ...cifarSteps];
   for (const r of only ?? []) if (!all.includes(r as Workload)) throw new UserError(`--profile --rows: "${r}" has no step to profile; choose from ${all.join(", ")}`);
   const workloads = all.filter((w) => !only || only.includes(w));
-  const steps = (w: Workload) => (quick ? 2 : w === "lenet-step" ? 50 : w === "path-eval" ? 5 : w === "resnet20-step" ? 3 : 4);
+  const steps = (w: Workload) => (quick ? 2 : w === "lenet-step" ? 50 : w === "path-eval" ? 5 : w === "resnet20-step" ? 3 : w === "vgg16-step" ? 2 : isCifarStep(w) ? 10 : 4);
   const profiles: Record<string, Record<string, Profile | { error: string }>> = {};
   const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   for (const w of workloads) {
@@ -491,7 +587,10 @@ async function profileAll(backends: BackendName[], python: string | null, child:
   }
   const dir = join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${new Date().toISOString().slice(0, 10)}${quick ? "-quick" : ""}-profile.json`);
+  // Never over an earlier profile of the same day (as the timing results): -2, -3, ...
+  const stem = `${new Date().toISOString().slice(0, 10)}${quick ? "-quick" : ""}-profile`;
+  let file = join(dir, `${stem}.json`);
+  for (let i = 2; existsSync(file); i++) file = join(dir, `${stem}-${i}.json`);
   writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cores: CORES, profiles }, null, 1)}\n`);
   console.log(`wrote ${file}`);
 }

@@ -28,7 +28,8 @@ import { lenetPaperTraining } from "../lib/train/recipes";
 import { setProgressSink } from "../lib/util/progress";
 import { runTasks } from "../lib/parallel/pool";
 import { rng } from "../lib/util/rng";
-import { CONV2, PREFIX, RESNET, Sizes, Timing, Workload, busyThreads, threadTicks } from "./common";
+import { RunConfig } from "../lib/store/run-config";
+import { CIFAR_STEPS, CONV2, CONV_AGGREGATE, PREFIX, RESNET, Sizes, Timing, Workload, busyThreads, isCifarStep, threadTicks } from "./common";
 import { profileStep, profilePath, StepSetup } from "./profile";
 
 type Runner = () => Promise<number>; // runs one repetition, returns its units
@@ -44,8 +45,13 @@ function syntheticSplit(count: number, shape: [number, number, number], classes:
   return upload({ x, y, count }, shape);
 }
 
+/** ResNet-20's SGD recipe (lr 0.1, momentum 0.9, weight decay 1e-4, constant rate) at a batch size. */
+function sgdRecipe(batchSize: number, steps = 1_000_000): TrainHparams {
+  return { ...lenetPaperTraining(steps), optimizer: "sgd", lr: RESNET.lr, momentum: RESNET.momentum, weightDecay: RESNET.weightDecay, batchSize };
+}
+
 /** A training step workload: the model, its hyper-parameters and data, and a state that keeps training. */
-function stepSetup(workload: Workload): StepSetup {
+function stepSetup(workload: Workload, sizes: Sizes): StepSetup {
   const mnist = () => deviceData({ dataset: "mnist" });
   if (workload === "lenet-step") {
     return { model: getModel("lenet-300-100", [28, 28, 1], 10), hparams: lenetPaperTraining(1_000_000), train: mnist().train };
@@ -54,10 +60,11 @@ function stepSetup(workload: Workload): StepSetup {
     const h: TrainHparams = { ...lenetPaperTraining(1_000_000), optimizer: "sgd", lr: CONV2.lr, momentum: CONV2.momentum, batchSize: CONV2.batch };
     return { model: getModel("conv-2", [28, 28, 1], 10), hparams: h, train: mnist().train };
   }
-  if (workload === "resnet20-step") {
-    if (!MODEL_NAMES.includes("resnet-20")) throw new Error('the model "resnet-20" is not in lib/models/registry.ts');
-    const h: TrainHparams = { ...lenetPaperTraining(1_000_000), optimizer: "sgd", lr: RESNET.lr, momentum: RESNET.momentum, weightDecay: RESNET.weightDecay, batchSize: RESNET.batch };
-    return { model: getModel("resnet-20", [32, 32, 3], 10), hparams: h, train: syntheticSplit(RESNET.examples, [32, 32, 3], 10, 7) };
+  if (isCifarStep(workload)) {
+    // CIFAR-sized synthetic inputs (the data's values do not change the work), batch norm in training mode.
+    const { model, batch } = CIFAR_STEPS[workload];
+    if (!MODEL_NAMES.includes(model)) throw new Error(`the model "${model}" is not in lib/models/registry.ts`);
+    return { model: getModel(model, [32, 32, 3], 10), hparams: sgdRecipe(batch ?? sizes.vggBatch), train: syntheticSplit(RESNET.examples, [32, 32, 3], 10, 7) };
   }
   throw new Error(`${workload} is not a training step`);
 }
@@ -83,8 +90,11 @@ function pathRunner(points: number): Runner {
   };
 }
 
-/** `runs` LeNet runs of `steps` steps at once in the worker pool, from an empty cache (as a figure's runs). */
-function aggregateRunner(runs: number, steps: number): Runner {
+/**
+ * `runs` runs of `steps` steps at once in the worker pool, from an empty cache (as a figure's runs): start-up,
+ * data loading, training, checkpoints and the final test evaluation.
+ */
+function aggregateRunner(runs: number, steps: number, config: (steps: number, initSeed: number, dataSeed: number) => RunConfig): Runner {
   let round = 0;
   return async () => {
     const saved = process.env.LOTTERY_RESULTS;
@@ -92,10 +102,7 @@ function aggregateRunner(runs: number, steps: number): Runner {
     process.env.LOTTERY_RESULTS = dir;
     try {
       round++;
-      const tasks = Array.from({ length: runs }, (_, i) => ({
-        kind: "run" as const,
-        config: { model: "lenet-300-100", data: { dataset: "mnist" }, train: lenetPaperTraining(steps), initSeed: 100 + i, dataSeed: round },
-      }));
+      const tasks = Array.from({ length: runs }, (_, i) => ({ kind: "run" as const, config: config(steps, 100 + i, round) }));
       await runTasks(tasks, runs);
       return runs * steps;
     } finally {
@@ -106,18 +113,34 @@ function aggregateRunner(runs: number, steps: number): Runner {
   };
 }
 
+const lenetRun = (steps: number, initSeed: number, dataSeed: number): RunConfig => ({ model: "lenet-300-100", data: { dataset: "mnist" }, train: lenetPaperTraining(steps), initSeed, dataSeed });
+
+/** A conv-aggregate run: the narrow ResNet on the JPEG copy of CIFAR-10 (CIFAR10_JPEG, else data/cifar10-jpeg.tar.gz). */
+function convRun(steps: number, initSeed: number, dataSeed: number): RunConfig {
+  if (!MODEL_NAMES.includes(CONV_AGGREGATE.model)) throw new Error(`the model "${CONV_AGGREGATE.model}" is not in lib/models/registry.ts`);
+  return { model: CONV_AGGREGATE.model, data: { dataset: CONV_AGGREGATE.dataset }, train: sgdRecipe(RESNET.batch, steps), initSeed, dataSeed };
+}
+
 function runner(workload: Workload, sizes: Sizes): Runner {
   switch (workload) {
     case "lenet-step":
-      return stepRunner(stepSetup(workload), sizes.lenetSteps);
+      return stepRunner(stepSetup(workload, sizes), sizes.lenetSteps);
     case "conv2-step":
-      return stepRunner(stepSetup(workload), sizes.conv2Steps);
+      return stepRunner(stepSetup(workload, sizes), sizes.conv2Steps);
     case "resnet20-step":
-      return stepRunner(stepSetup(workload), sizes.resnetSteps);
+      return stepRunner(stepSetup(workload, sizes), sizes.resnetSteps);
+    case "resnet20-4-step":
+    case "resnet20-8-step":
+      return stepRunner(stepSetup(workload, sizes), sizes.narrowResnetSteps);
+    case "vgg16-step":
+      return stepRunner(stepSetup(workload, sizes), sizes.vggSteps);
     case "path-eval":
       return pathRunner(sizes.pathPoints);
     case "aggregate":
-      return aggregateRunner(sizes.aggregateRuns, sizes.aggregateSteps);
+      return aggregateRunner(sizes.aggregateRuns, sizes.aggregateSteps, lenetRun);
+    case "conv-aggregate":
+      convRun(1, 0, 0); // fails here, at prepare, when the model is missing
+      return aggregateRunner(sizes.aggregateRuns, sizes.convAggregateSteps, convRun);
     default:
       throw new Error(`unknown workload ${workload}`);
   }
@@ -146,8 +169,8 @@ async function main(): Promise<void> {
       if (req.op === "info") reply({ ok: true, backend: backend.name, source: backend.source, blas: backend.blas, tfjs: backend.tfjsVersion, models: MODEL_NAMES });
       else if (req.op === "prepare") {
         const r = runner(req.workload, req.sizes);
-        // The aggregate row's warm-up would be as long as a repetition; its start-up is part of what it measures.
-        if (req.workload !== "aggregate") await r();
+        // The aggregate rows' warm-up would be as long as a repetition; their start-up is part of what they measure.
+        if (req.workload !== "aggregate" && req.workload !== "conv-aggregate") await r();
         runners.set(req.workload, r);
         reply({ ok: true });
       } else if (req.op === "run") {
@@ -155,7 +178,7 @@ async function main(): Promise<void> {
         if (!r) throw new Error(`${req.workload} was not prepared`);
         reply({ ok: true, ...(await timed(r)) });
       } else if (req.op === "profile") {
-        const result = req.workload === "path-eval" ? await profilePath(req.steps ?? 5) : await profileStep(stepSetup(req.workload), req.steps ?? 10);
+        const result = req.workload === "path-eval" ? await profilePath(req.steps ?? 5) : await profileStep(stepSetup(req.workload, req.sizes), req.steps ?? 10);
         reply({ ok: true, profile: result });
       } else throw new Error(`unknown op ${req.op}`);
     } catch (e) {

@@ -1,7 +1,7 @@
 """The PyTorch side of `npm run bench` (never used by the library): a timing child that answers the
 driver's requests, one JSON object per line on stdin, with one line starting with "@@bench " on stdout.
 
-    python3 bench/reference.py --threads N --mnist-dir DIR
+    python3 bench/reference.py --threads N --mnist-dir DIR [--cifar-dir DIR]
 
 The driver starts it with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS set to N (BLAS
 libraries read them when they load, before any of this runs); here torch.set_num_threads(N) and
@@ -9,8 +9,11 @@ torch.set_num_interop_threads(N) follow. Every repetition reports how many threa
 /proc), so a "1 thread" column that is not one thread shows.
 
 Requests: {"op": "info"}, {"op": "prepare", "workload": w, "sizes": {...}}, {"op": "run", "workload": w},
-{"op": "profile", "workload": w, "steps": n}. Workloads mirror bench/ours.ts: lenet-step, path-eval,
-conv2-step, resnet20-step, lenet-run (one whole LeNet run: the aggregate row's reference).
+{"op": "profile", "workload": w, "sizes": {...}, "steps": n}. Workloads mirror bench/ours.ts: lenet-step,
+path-eval, conv2-step, resnet20-step, resnet20-4-step, resnet20-8-step, vgg16-step, lenet-run (one whole LeNet
+run: the aggregate row's reference) and resnet20-4-run (one whole ResNet-20-4 run on CIFAR-10: the
+conv-aggregate row's reference; --cifar-dir names the library's decoded cache of the data set, train.bin and
+test.bin in the binary release's record layout, which bench.ts finds).
 """
 import argparse
 import gzip
@@ -27,6 +30,7 @@ PREFIX = "@@bench "
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 CONV2 = {"batch": 60, "lr": 0.01, "momentum": 0.9}
 RESNET = {"batch": 128, "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4, "examples": 512}
+CIFAR10_MEAN, CIFAR10_STD = [0.4914, 0.4822, 0.4465], [0.247, 0.2435, 0.2616]
 
 
 # --- data -------------------------------------------------------------------------------------------
@@ -52,6 +56,22 @@ def load_mnist(directory):
         "train": split("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         "test": split("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     }
+
+
+def load_cifar_records(directory):
+    """CIFAR-10 as the library loads it (lib/data/cifar10.ts) from its decoded cache: records of a label byte and
+    3,072 channel-major bytes; pixels / 255, normalised per channel (the library's float64 table, rounded to
+    float32), NCHW float32, so the same values as the library's NHWC arrays."""
+    table = np.stack([((np.arange(256) / 255 - m) / s) for m, s in zip(CIFAR10_MEAN, CIFAR10_STD)]).astype(np.float32)
+
+    def split(name):
+        records = np.fromfile(os.path.join(directory, name), dtype=np.uint8).reshape(-1, 3073)
+        pixels = records[:, 1:].reshape(-1, 3, 32, 32)
+        x = np.empty(pixels.shape, dtype=np.float32)
+        for c in range(3):
+            x[:, c] = table[c][pixels[:, c]]
+        return torch.from_numpy(x), torch.from_numpy(records[:, 0].astype(np.int64))
+    return {"train": split("train.bin"), "test": split("test.bin")}
 
 
 class Batches:
@@ -104,32 +124,70 @@ class BasicBlock(torch.nn.Module):
 
 
 class ResNet20(torch.nn.Module):
-    """The standard CIFAR ResNet-20 (He et al. 2016): 16/32/64 channels, 3 stages of 3 basic blocks,
-    1x1 conv + BN shortcuts where the shape changes, no conv biases, global average pooling, fc."""
+    """The standard CIFAR ResNet-20 (He et al. 2016): width/2 width/4 width channels (16/32/64 for ResNet-20;
+    4/8/16 and 8/16/32 for the narrow resnet-20-4 and resnet-20-8), 3 stages of 3 basic blocks, 1x1 conv + BN
+    shortcuts where the shape changes, no conv biases, global average pooling, fc."""
 
-    def __init__(self, classes=10):
+    def __init__(self, classes=10, width=16):
         super().__init__()
-        self.conv = torch.nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn = torch.nn.BatchNorm2d(16)
-        blocks, cin = [], 16
-        for i, cout in enumerate([16, 32, 64]):
+        self.conv = torch.nn.Conv2d(3, width, 3, 1, 1, bias=False)
+        self.bn = torch.nn.BatchNorm2d(width)
+        blocks, cin = [], width
+        for i, cout in enumerate([width, 2 * width, 4 * width]):
             for j in range(3):
                 blocks.append(BasicBlock(cin, cout, 2 if (i > 0 and j == 0) else 1))
                 cin = cout
         self.blocks = torch.nn.Sequential(*blocks)
-        self.fc = torch.nn.Linear(64, classes)
+        self.fc = torch.nn.Linear(4 * width, classes)
 
     def forward(self, x):
         x = self.blocks(F.relu(self.bn(self.conv(x))))
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
+VGG16_PLAN = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512]
+
+
+class VGG16(torch.nn.Module):
+    """VGG-16 for CIFAR as lib/models/vgg.ts builds it (the lottery-ticket papers' reference): 3x3 convs with
+    bias, each followed by batch norm and ReLU, 2x2 max pools where the plan says, then a 2x2 average pool
+    (2x2 -> 1x1 for a 32x32 input) and one fully connected layer, 512 -> classes."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        layers, cin = [], 3
+        for item in VGG16_PLAN:
+            if item == "M":
+                layers.append(torch.nn.MaxPool2d(2))
+            else:
+                layers += [torch.nn.Conv2d(cin, item, 3, 1, 1, bias=True), torch.nn.BatchNorm2d(item), torch.nn.ReLU()]
+                cin = item
+        self.layers = torch.nn.Sequential(*layers)
+        self.fc = torch.nn.Linear(cin, classes)
+
+    def forward(self, x):
+        return self.fc(F.avg_pool2d(self.layers(x), 2).flatten(1))
+
+
+# The CIFAR-sized training-step workloads (bench/common.ts CIFAR_STEPS): the network and its batch (None: sizes["vggBatch"]).
+CIFAR_STEPS = {
+    "resnet20-step": (lambda: ResNet20(width=16), RESNET["batch"]),
+    "resnet20-4-step": (lambda: ResNet20(width=4), RESNET["batch"]),
+    "resnet20-8-step": (lambda: ResNet20(width=8), RESNET["batch"]),
+    "vgg16-step": (VGG16, None),
+}
+
+
+def sgd(model):
+    return torch.optim.SGD(model.parameters(), lr=RESNET["lr"], momentum=RESNET["momentum"], weight_decay=RESNET["weight_decay"])
+
+
 # --- workloads --------------------------------------------------------------------------------------
 
 class Ctx:
-    def __init__(self, mnist_dir):
-        self.mnist_dir = mnist_dir
-        self._mnist = None
+    def __init__(self, mnist_dir, cifar_dir=None):
+        self.mnist_dir, self.cifar_dir = mnist_dir, cifar_dir
+        self._mnist, self._cifar = None, None
 
     @property
     def mnist(self):
@@ -137,8 +195,16 @@ class Ctx:
             self._mnist = load_mnist(self.mnist_dir)
         return self._mnist
 
+    @property
+    def cifar(self):
+        if self._cifar is None:
+            if not self.cifar_dir:
+                raise ValueError("no --cifar-dir: the driver found no decoded CIFAR-10")
+            self._cifar = load_cifar_records(self.cifar_dir)
+        return self._cifar
 
-def step_setup(ctx, workload):
+
+def step_setup(ctx, workload, sizes=None):
     """(model, optimizer, batches) of a training-step workload."""
     torch.manual_seed(1)
     if workload in ("lenet-step", "lenet-run"):
@@ -149,13 +215,16 @@ def step_setup(ctx, workload):
         model = conv2()
         opt = torch.optim.SGD(model.parameters(), lr=CONV2["lr"], momentum=CONV2["momentum"])
         return model, opt, Batches(*ctx.mnist["train"], CONV2["batch"], 1)
-    if workload == "resnet20-step":
-        model = ResNet20()
-        opt = torch.optim.SGD(model.parameters(), lr=RESNET["lr"], momentum=RESNET["momentum"], weight_decay=RESNET["weight_decay"])
+    if workload in CIFAR_STEPS:
+        build, batch = CIFAR_STEPS[workload]
+        model = build()
         g = torch.Generator().manual_seed(7)
         x = torch.rand(RESNET["examples"], 3, 32, 32, generator=g) * 2 - 1
         y = torch.randint(0, 10, (RESNET["examples"],), generator=g)
-        return model, opt, Batches(x, y, RESNET["batch"], 1)
+        return model, sgd(model), Batches(x, y, batch if batch is not None else sizes["vggBatch"], 1)
+    if workload == "resnet20-4-run":
+        model = ResNet20(width=4)
+        return model, sgd(model), Batches(*ctx.cifar["train"], RESNET["batch"], 1)
     raise ValueError(f"{workload} is not a training step")
 
 
@@ -181,9 +250,17 @@ def evaluate(model, x, y, batch=5000):
 
 def runner(ctx, workload, sizes):
     """A function that runs one repetition and returns its units."""
-    if workload in ("lenet-step", "conv2-step", "resnet20-step"):
-        n = {"lenet-step": sizes["lenetSteps"], "conv2-step": sizes["conv2Steps"], "resnet20-step": sizes["resnetSteps"]}[workload]
-        model, opt, batches = step_setup(ctx, workload)
+    steps_of = {
+        "lenet-step": "lenetSteps",
+        "conv2-step": "conv2Steps",
+        "resnet20-step": "resnetSteps",
+        "resnet20-4-step": "narrowResnetSteps",
+        "resnet20-8-step": "narrowResnetSteps",
+        "vgg16-step": "vggSteps",
+    }
+    if workload in steps_of:
+        n = sizes[steps_of[workload]]
+        model, opt, batches = step_setup(ctx, workload, sizes)
         model.train()
         state = {"step": 0}
 
@@ -225,6 +302,24 @@ def runner(ctx, workload, sizes):
             return steps
         return run, False
 
+    if workload == "resnet20-4-run":
+        # One whole run, as one of the conv-aggregate row's runs: training (batch norm in training mode), then
+        # the test evaluation with the running statistics. The data set is loaded here, untimed, as MNIST is above.
+        steps = sizes["convAggregateSteps"]
+        x, y = ctx.cifar["test"]
+
+        def run():
+            model, opt, batches = step_setup(ctx, "resnet20-4-run", sizes)
+            model.train()
+            for s in range(steps):
+                train_step(model, opt, batches, s)
+            model.eval()
+            # Batches of 128: PyTorch's fastest evaluation here (11 s at 5,000, 3.4 s at 128 on one thread), so
+            # the ratio is not flattered by its slow large batches; the values do not depend on the batch.
+            evaluate(model, x, y, batch=128)
+            return steps
+        return run, False
+
     raise ValueError(f"unknown workload {workload}")
 
 
@@ -257,7 +352,7 @@ def timed(run):
     return {"units": units, "seconds": seconds, "cpuSeconds": time.process_time() - cpu, "threads": busy_threads(ticks, thread_ticks())}
 
 
-def profile(ctx, workload, steps):
+def profile(ctx, workload, steps, sizes=None):
     """Phases of a step (batch, forward, backward, update) in ms, as bench/profile.ts reports ours."""
     if workload == "path-eval":
         torch.manual_seed(1)
@@ -277,7 +372,7 @@ def profile(ctx, workload, steps):
                 phases["interpolate"] += (t1 - t0) * 1000 / n
                 phases["evaluate"] += (t2 - t1) * 1000 / n
         return {"unit": "point", "msPerUnit": sum(phases.values()), "phases": phases}
-    model, opt, batches = step_setup(ctx, workload)
+    model, opt, batches = step_setup(ctx, workload, sizes)
     for s in range(2):
         train_step(model, opt, batches, s)
     phases = {"batch": 0.0, "forward": 0.0, "backward": 0.0, "update": 0.0}
@@ -302,10 +397,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--mnist-dir", required=True)
+    ap.add_argument("--cifar-dir", help="the library's decoded CIFAR-10 (train.bin, test.bin), for resnet20-4-run")
+    ap.add_argument("--count-params", action="store_true", help="print the parameter count of every network and exit")
     args = ap.parse_args()
+    if args.count_params:
+        nets = {"resnet-20": ResNet20(width=16), "resnet-20-4": ResNet20(width=4), "resnet-20-8": ResNet20(width=8), "vgg-16": VGG16()}
+        for name, net in nets.items():
+            print(name, sum(p.numel() for p in net.parameters()), "parameters,", sum(b.numel() for b in net.buffers() if b.dtype.is_floating_point), "running statistics")
+        return
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(args.threads)
-    ctx = Ctx(args.mnist_dir)
+    ctx = Ctx(args.mnist_dir, args.cifar_dir)
     runners = {}
 
     def reply(o):
@@ -330,7 +432,7 @@ def main():
             elif op == "run":
                 reply({"ok": True, **timed(runners[req["workload"]])})
             elif op == "profile":
-                reply({"ok": True, "profile": profile(ctx, req["workload"], req.get("steps", 10))})
+                reply({"ok": True, "profile": profile(ctx, req["workload"], req.get("steps", 10), req.get("sizes"))})
             else:
                 raise ValueError(f"unknown op {op}")
         except Exception as e:  # noqa: BLE001 - reported to the driver, which prints it in the row
