@@ -113,7 +113,7 @@ describe("a figure's walkthrough", () => {
   }, 300_000);
 
   it("walks through the successive IMP levels, the same steps for the unstable setting", async () => {
-    expect(FIGURES.filter((f) => f.steps === SUCCESSIVE_LEVELS_STEPS).map((f) => f.id)).toEqual(["unmasking/successive-levels", "unstable/successive-levels"]);
+    expect(FIGURES.filter((f) => f.steps === SUCCESSIVE_LEVELS_STEPS).map((f) => f.id)).toEqual(["unmasking/successive-levels", "unstable/successive-levels", "unstable-bn/successive-levels"]);
     const config: SuccessiveLevelsConfig = { ...tiny(figureConfig<SuccessiveLevelsConfig>("unmasking/successive-levels", "quick")), rewindSteps: [0, 10], maxLevel: 2 };
     const { run } = await walkAndCompare("unmasking/successive-levels", config, ["parents", "reference", "imp-levels", "paths", "summarise"]);
     const pairs = (run.data as { pairs: { k: number; level: number }[] }).pairs;
