@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, ParamSpec } from "./model";
 import { Params, disposeParams } from "./params";
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, hasKernel } from "../kernels/tensorflow";
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormAttrs, hasKernel } from "../kernels/tensorflow";
 
 /** PyTorch's BatchNorm2d defaults: running = (1 - momentum) * running + momentum * batch; eps inside the sqrt. */
 export const BN_MOMENTUM = 0.1;
@@ -90,7 +90,7 @@ const batchNormTraining = tf.customGrad((...args: unknown[]) => {
  */
 function fusedBatchNormTraining(x: tf.Tensor4D, scale: tf.Tensor1D, shift: tf.Tensor1D): { y: tf.Tensor4D; mean: tf.Tensor; variance: tf.Tensor } {
   let stats: tf.Tensor[] = [];
-  const attrs = { epsilon: BN_EPSILON };
+  const attrs: BatchNormAttrs = { epsilon: BN_EPSILON };
   const op = tf.customGrad((...args: unknown[]) => {
     const [xs, sc, sh, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, (t: tf.Tensor[]) => void];
     const [y, mean, variance, ...reserve] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x: xs, scale: sc, offset: sh }, attrs as never) as unknown as tf.Tensor[];
