@@ -37,7 +37,7 @@ if ! dpkg -s libvulkan1 mesa-vulkan-drivers >/dev/null 2>&1; then
 fi
 
 # bookworm-backports from the mirror the system already uses for bookworm.
-URI=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null | awk '$2 == "bookworm" { print $1; exit }')
+URI=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null | awk '$2 == "bookworm" && !found { print $1; found = 1 }')
 URI=${URI:-http://deb.debian.org/debian/}
 APT=$DIR/apt
 rm -rf "$APT" && mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$APT/sources.list.d"
@@ -50,7 +50,7 @@ apt-get "${OPTS[@]}" update || fail "apt-get update of bookworm-backports ($URI)
 deb=$(ls "$APT"/mesa-vulkan-drivers_*.deb | head -1)
 dpkg-deb -x "$deb" "$APT/x"
 mkdir -p "$(dirname "$LIB")"
-lvp=$(find "$APT/x" -name libvulkan_lvp.so | head -1)
+lvp=$(find "$APT/x" -name libvulkan_lvp.so -print -quit)
 [ -n "$lvp" ] || fail "$(basename "$deb") holds no libvulkan_lvp.so"
 cp "$lvp" "$LIB"
 # The driver's own manifest names its Vulkan version; ours adds the library's absolute path.

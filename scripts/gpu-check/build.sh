@@ -11,7 +11,9 @@ cd "$(dirname "$0")/../.."
 OUT=${GPU_CHECK_OUT:-$PWD/.gpu-check}
 KIT=$OUT/kit
 fail() { echo "error: $*" >&2; exit 2; }
-lib() { ldconfig -p | awk -v name="$1" '$1 == name && /x86-64/ { print $NF; exit }'; }
+# awk reads all of ldconfig's output: exiting at the first match would leave ldconfig writing into a closed pipe,
+# and its SIGPIPE (status 141) would stop this script under pipefail whenever the listing outgrows the pipe buffer.
+lib() { ldconfig -p | awk -v name="$1" '$1 == name && /x86-64/ && !found { print $NF; found = 1 }'; }
 
 DAWN=node_modules/webgpu/dist/linux-x64/dawn.node
 [ -f "$DAWN" ] || fail "$DAWN is missing: run npm ci (webgpu is an optional dependency)"
