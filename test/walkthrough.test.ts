@@ -121,9 +121,9 @@ describe("a figure's walkthrough", () => {
   }, 300_000);
 
   it("walks through the perturbations at the rewind point, the same steps for the unstable setting", async () => {
-    expect(FIGURES.filter((f) => f.steps === PERTURBATION_STEPS).map((f) => f.id)).toEqual(["unmasking/perturbation", "unstable/perturbation"]);
-    const config: PerturbationConfig = { ...tiny(figureConfig<PerturbationConfig>("unmasking/perturbation", "quick")), rewindSteps: [0], unstableSteps: [], levels: [1], scales: [1, 4] };
-    const { run } = await walkAndCompare("unmasking/perturbation", config, ["imp-levels", "pruned-norms", "perturbed", "paths", "summarise"]);
+    expect(FIGURES.filter((f) => f.steps === PERTURBATION_STEPS).map((f) => f.id)).toEqual(["unmasking/perturbation", "unstable/perturbation", "unstable-bn/perturbation"]);
+    const config: PerturbationConfig = { ...tiny(figureConfig<PerturbationConfig>("unmasking/perturbation", "quick")), rewindSteps: [0], levels: [1], scales: [1, 4] };
+    const { run } = await walkAndCompare("unmasking/perturbation", config, ["imp-levels", "copies", "stability", "pruned-norms", "perturbed", "paths", "summarise"]);
     const cells = (run.data as { cells: { scale: number; norm: number; prunedNorm: number }[] }).cells;
     expect(cells.map((x) => x.scale)).toEqual([1, 4]);
     expect(cells[1].norm).toBeCloseTo(4 * cells[0].prunedNorm);

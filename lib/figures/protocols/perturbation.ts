@@ -2,7 +2,8 @@ import { Figure, FigureStep, computeBySteps, defineFigure, FigureResult, Preset 
 import { STABILITY, combine, sideLabel, thresholdCheck } from "../claims";
 import { stabilitySide } from "../../lmc/stability";
 import { color, hline, spreadCaption } from "../plot-helpers";
-import { SparseSetup, subnetwork } from "../../lottery/subnetworks";
+import { SparseSetup, copyPairs, pairPaths, subnetwork } from "../../lottery/subnetworks";
+import { copiesStep } from "./sparse-steps";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { ensureMask } from "../../materialise/run";
@@ -19,23 +20,13 @@ import { UserError } from "../../util/errors";
 export interface PerturbationConfig extends SparseSetup {
   /** Rewind steps k whose rewind points m * W_k are perturbed. */
   rewindSteps: number[];
-  /** Of those, the ones at which the dense network is unstable (measured by the dense instability figure). */
-  unstableSteps: number[];
   /** IMP levels whose rewind point is perturbed (>= 1). */
   levels: number[];
   /** Noise norms as multiples of the norm of the weights the next pruning removes. */
   scales: number[];
 }
 
-/**
- * Results written before several rewind steps were supported name one step, `rewindStep`, and no unstable
- * ones (their `rewindSteps`, if any, are the IMP chains' steps of the shared setup, not the perturbed ones).
- */
-type StoredConfig = PerturbationConfig | (Omit<PerturbationConfig, "unstableSteps"> & { rewindStep: number });
 
-function normalise(c: StoredConfig): PerturbationConfig {
-  return "unstableSteps" in c ? c : { ...c, rewindSteps: [c.rewindStep], unstableSteps: [] };
-}
 
 /** The norm of the weights that pruning level `level` into level + 1 removes, in level's trained weights. */
 export async function prunedNorm(level: RunConfig, next: RunConfig): Promise<number> {
@@ -51,7 +42,6 @@ export async function prunedNorm(level: RunConfig, next: RunConfig): Promise<num
 function validate(c: PerturbationConfig): void {
   for (const l of c.levels) if (!Number.isInteger(l) || l < 1) throw new UserError(`level ${l} must be an integer >= 1 (a pruned level).`);
   for (const s of c.scales) if (!(s > 0)) throw new UserError(`noise scale ${s} must be positive.`);
-  for (const k of c.unstableSteps) if (!c.rewindSteps.includes(k)) throw new UserError(`unstable step ${k} is not one of the rewind steps (${c.rewindSteps.join(", ")}).`);
 }
 
 /** The IMP chains and the rewind points perturbed (configs only: cheap, and the same in every step). */
@@ -61,7 +51,9 @@ function plan(c: PerturbationConfig) {
   const points = c.rewindSteps.flatMap((k) =>
     c.initSeeds.flatMap((initSeed) => c.levels.map((level) => ({ k, initSeed, level, base: subnetwork(c, "imp", initSeed, k, level), next: subnetwork(c, "imp", initSeed, k, level + 1) }))),
   );
-  return { chains, points };
+  // Pairs of copies of each rewind point: whether it is stable is measured, not assumed.
+  const pairs = copyPairs(c, points.map((p) => p.base));
+  return { chains, points, pairs };
 }
 
 /** Every perturbed run: each rewind point at each noise scale, the noise scaled to that point's pruned norm (`norms[i]` is points[i]'s). */
@@ -82,6 +74,17 @@ export const PERTURBATION_STEPS: FigureStep<PerturbationConfig>[] = [
     run: async (c) => {
       validate(c);
       await runTasks(plan(c).chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+    },
+  },
+  copiesStep(
+    "Train pairs of copies of every perturbed rewind point's subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2), so that the figure measures whether each point is stable rather than assuming it (the same runs as the rewind grid's copies: cached when that figure has run).",
+    (c) => plan(c).pairs,
+  ),
+  {
+    id: "stability",
+    doc: "The instability of every perturbed rewind point: the error barrier on the linear path between its two copies, per pair (test set and a training subset).",
+    run: async (c, state) => {
+      state.stability = await pairPaths(c, plan(c).pairs);
     },
   },
   {
@@ -115,7 +118,10 @@ export const PERTURBATION_STEPS: FigureStep<PerturbationConfig>[] = [
     run: async (c, state) => {
       const summaries = state.perturbed as RunSummary[];
       const paths = state.paths as PathResult[];
+      const { points, pairs } = plan(c);
+      const stability = state.stability as PathResult[];
       state.data = {
+        points: points.map(({ k, initSeed, level }, i) => ({ k, initSeed, level, instabilities: stability.filter((_, j) => pairs[j].start === i).map((p) => p.test.meanBarrier) })),
         cells: perturbedCells(c, state.norms as number[]).map((x, i) => ({ k: x.k, initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
       };
     },
@@ -134,18 +140,24 @@ export interface PerturbationCell {
   trainBarrier: number;
 }
 
-export const runPerturbation: (c: PerturbationConfig) => Promise<{ cells: PerturbationCell[] }> = computeBySteps(PERTURBATION_STEPS);
+/** A perturbed rewind point's own instability: the test barrier between its copies, one per pair. */
+export interface PointStability {
+  k: number;
+  initSeed: number;
+  level: number;
+  instabilities: number[];
+}
+
+export const runPerturbation: (c: PerturbationConfig) => Promise<{ cells: PerturbationCell[]; points: PointStability[] }> = computeBySteps(PERTURBATION_STEPS);
 
 type PerturbationData = Awaited<ReturnType<typeof runPerturbation>>;
 
-function render(stored: StoredConfig, r: PerturbationData): FigureResult {
-  const c = normalise(stored);
-  // Cells written before several rewind steps were supported carry no k: they are at the one step.
-  const kOf = (x: PerturbationData["cells"][number]) => x.k ?? c.rewindSteps[0];
-  const at = (k: number, level: number, scale: number) => r.cells.filter((x) => kOf(x) === k && x.level === level && x.scale === scale);
+function render(c: PerturbationConfig, r: PerturbationData): FigureResult {
+  const at = (k: number, level: number, scale: number) => r.cells.filter((x) => x.k === k && x.level === level && x.scale === scale);
   const several = c.rewindSteps.length > 1;
-  const settings = c.rewindSteps.flatMap((k) => c.levels.map((level) => ({ k, level })));
   const density = (level: number) => (100 * nominalDensity(c.fraction, level)).toFixed(1);
+  const settings = c.rewindSteps.flatMap((k) => c.levels.map((level) => ({ k, level, premise: premiseAt(r, k, level) })));
+  const premiseOf = (k: number, level: number) => settings.find((x) => x.k === k && x.level === level)!.premise;
   const plot = {
     id: "barrier-vs-noise",
     title: `Barrier between the perturbed and unperturbed solutions, rewound to k = ${c.rewindSteps.join(" and ")}`,
@@ -157,7 +169,7 @@ function render(stored: StoredConfig, r: PerturbationData): FigureResult {
         error_y: { type: "data", array: s.map((v) => 100 * v.std), visible: true },
         name: `${several ? `k = ${k}, ` : ""}level ${level} (${density(level)} %)`,
         mode: "lines+markers",
-        line: { color: color(c.levels.indexOf(level)), dash: c.unstableSteps.includes(k) ? "dash" : "solid" },
+        line: { color: color(c.levels.indexOf(level)), dash: premiseOf(k, level).unstable ? "dash" : "solid" },
         type: "scatter",
       };
     }),
@@ -166,7 +178,11 @@ function render(stored: StoredConfig, r: PerturbationData): FigureResult {
       yaxis: { title: { text: "test barrier (pp)" }, rangemode: "tozero" },
       shapes: [hline(100 * STABILITY_THRESHOLD, "2 pp threshold: same mode below")],
     },
-    caption: spreadCaption("initialisations", c.initSeeds.length, `x = 1: noise as large as the weights the next pruning step removes. Dashed line: the 2 pp threshold.${c.unstableSteps.length ? ` Dashed curves: rewind steps at which the dense network is unstable (k = ${c.unstableSteps.join(", ")}).` : ""}`),
+    caption: spreadCaption(
+      "initialisations",
+      c.initSeeds.length,
+      "x = 1: noise as large as the weights the next pruning step removes. Dashed line: the 2 pp threshold. Dashed curves: rewind points measured unstable (the barrier between their copies 2 pp or more, beyond the noise).",
+    ),
   };
   const measured = settings.flatMap(({ k, level }) =>
     c.scales.map((scale) => {
@@ -176,13 +192,23 @@ function render(stored: StoredConfig, r: PerturbationData): FigureResult {
       return { k, level, scale, n: cells.length, norm: meanStd(cells.map((x) => x.norm)).mean, barrier, side: stabilitySide(barrier, cells.length), acc: meanStd(cells.map((x) => 1 - x.testError)) };
     }),
   );
-  const rows = measured.map((m) => [m.k, m.level, density(m.level), m.scale, m.norm.toFixed(3), meanPm(m.acc, m.n), meanPm(m.barrier, m.n), sideLabel(m.side, "same mode", "different mode")]);
+  const rows = measured.map((m) => [
+    m.k,
+    m.level,
+    density(m.level),
+    premiseOf(m.k, m.level).text,
+    m.scale,
+    m.norm.toFixed(3),
+    meanPm(m.acc, m.n),
+    meanPm(m.barrier, m.n),
+    sideLabel(m.side, "same mode", "different mode"),
+  ]);
   const table = {
     id: "perturbations",
     title: "Perturbations of m * W_k: noise norm, accuracy after retraining, barrier to the unperturbed solution",
-    columns: ["k", "level", "density (%)", "noise / pruned norm", "noise L2 norm", "test accuracy (%)", "test barrier (pp)", "linearly connected"],
+    columns: ["k", "level", "density (%)", "rewind point: instability (pp)", "noise / pruned norm", "noise L2 norm", "test accuracy (%)", "test barrier (pp)", "linearly connected"],
     rows,
-    note: `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (noise norm: their mean); a single value shows (n = 1). Same mode: barrier below 2 pp; borderline: the barrier is within one std (or 0.2 pp) of 2 pp, so the mode could go either way with other seeds.`,
+    note: `a ± b: mean ± one sample standard deviation over ${plural(c.initSeeds.length, "initialisation")} (noise norm: their mean); a single value shows (n = 1). Same mode: barrier below 2 pp; borderline: the barrier is within one std (or 0.2 pp) of 2 pp, so the mode could go either way with other seeds. The rewind point's instability is the barrier between two copies of the unperturbed subnetwork trained with different data orders (${plural(c.pairs, "pair")} per initialisation), under the same rule.`,
   };
   const label = (m: (typeof measured)[number]) => `${several ? `k = ${m.k}, ` : ""}level ${m.level} (${density(m.level)} %)`;
   const atOne = measured.filter((m) => m.scale === 1);
@@ -190,22 +216,34 @@ function render(stored: StoredConfig, r: PerturbationData): FigureResult {
   const leaving = measured.filter((m) => !m.side.below && !m.side.borderline);
   const close = measured.filter((m) => m.side.borderline);
   const findings = [
+    `Premise, measured: the rewind points' own instability (copies with different data orders): ${settings.map((x) => `${several ? `k = ${x.k}, ` : ""}level ${x.level} ${x.premise.text}`).join("; ")}.`,
     ...atOne.map((m) => `${label(m)}: noise as large as the weights the next pruning removes (norm ${m.norm.toFixed(3)}) gives a barrier of ${meanPm(m.barrier, m.n)} pp: ${sideLabel(m.side, "same mode", "different mode")}.`),
     leaving.length === 0 && close.length === 0
       ? "SGD returns to the same linearly connected mode for every perturbation tried."
       : `SGD leaves the mode (barrier 2 pp or more, beyond the noise) for ${leaving.length} of ${measured.length} (k, level, noise) settings${leaving.length ? `: ${where(leaving)}` : ""}; ${close.length} ${close.length === 1 ? "is" : "are"} borderline (within one std or 0.2 pp of 2 pp, either mode)${close.length ? `: ${where(close)}` : ""}; the other ${measured.length - leaving.length - close.length} stay in the same mode.`,
   ];
-  const stableOnes = atOne.filter((m) => !c.unstableSteps.includes(m.k));
-  const unstableOnes = atOne.filter((m) => c.unstableSteps.includes(m.k));
+  const stableOnes = atOne.filter((m) => premiseOf(m.k, m.level).stable);
+  const unstableOnes = atOne.filter((m) => premiseOf(m.k, m.level).unstable);
+  const undetermined = settings.filter((x) => !x.premise.stable && !x.premise.unstable);
+  const unsettled = undetermined.length ? ` (${undetermined.map((x) => `${several ? `k = ${x.k}, ` : ""}level ${x.level}`).join(", ")}: stability borderline, so in neither claim)` : "";
   const checks = [
-    combine("robust-at-pruned-norm", stableOnes.map((m) => thresholdCheck("robust-at-pruned-norm", `${label(m)}, noise 1x: barrier`, m.barrier, m.n, STABILITY, true)), "no noise scale of 1 was measured at a stable rewind point."),
+    combine("robust-at-pruned-norm", stableOnes.map((m) => thresholdCheck("robust-at-pruned-norm", `${label(m)}, noise 1x: barrier`, m.barrier, m.n, STABILITY, true)), `no noise scale of 1 was measured at a stable rewind point${unsettled}.`),
     combine(
       "not-robust-when-unstable",
       unstableOnes.map((m) => thresholdCheck("not-robust-when-unstable", `${label(m)}, noise 1x: barrier`, m.barrier, m.n, STABILITY, false)),
-      c.unstableSteps.length ? "no noise scale of 1 was measured at an unstable rewind point." : "every rewind point measured is one at which this network is stable.",
+      `no rewind point with a noise scale of 1 was measured unstable${unsettled}.`,
     ),
   ];
   return { plots: [plot], tables: [table], findings, checks };
+}
+
+/** Whether a rewind point (k, level) is stable, from its copies under the figure's one rule; a borderline one is neither. */
+function premiseAt(r: PerturbationData, k: number, level: number): { stable: boolean; unstable: boolean; text: string } {
+  const values = r.points.filter((p) => p.k === k && p.level === level).flatMap((p) => p.instabilities);
+  const value = meanStd(values);
+  const side = stabilitySide(value, values.length);
+  const firm = !side.borderline;
+  return { stable: firm && side.below, unstable: firm && !side.below, text: `${meanPm(value, values.length)} pp, ${sideLabel(side, "stable", "unstable")}` };
 }
 
 export interface PerturbationVariant {
@@ -227,7 +265,7 @@ export function perturbationFigure(v: PerturbationVariant): Figure<PerturbationC
       { id: "not-robust-when-unstable", text: "At a rewind point where the network is unstable (k = 0 for the deeper nets), the same perturbation leads to a different mode (barrier of 2 pp or more)." },
     ],
     method:
-      "For IMP level L rewound to k, take the starting weights m * W_k and add Gaussian noise on the unpruned weights, scaled to a multiple of the L2 norm of the weights that the next pruning step removes (measured in level L's trained weights). Retrain under the mask and measure the error barrier between the perturbed and the unperturbed solutions. Which rewind steps are unstable comes from the dense network's instability analysis.",
+      "For IMP level L rewound to k, take the starting weights m * W_k and add Gaussian noise on the unpruned weights, scaled to a multiple of the L2 norm of the weights that the next pruning step removes (measured in level L's trained weights). Retrain under the mask and measure the error barrier between the perturbed and the unperturbed solutions. Whether each rewind point is stable is measured, not assumed: two copies of the unperturbed subnetwork trained from it with different data orders, and the barrier between them under the same 2 pp rule; a point whose instability is borderline enters neither claim.",
     presetNotes: v.presetNotes,
     presets: v.presets,
     compute: runPerturbation,
