@@ -10,6 +10,7 @@ import { BatchGridConfig } from "../lib/figures/protocols/batch-grid";
 import { SparseAtKConfig } from "../lib/figures/lmc/sparse-k0";
 import { SuccessiveLevelsConfig, SUCCESSIVE_LEVELS_STEPS } from "../lib/figures/protocols/successive-levels";
 import { PerturbationConfig, PERTURBATION_STEPS } from "../lib/figures/protocols/perturbation";
+import { PlainVsBnConfig, PlainVsBnData } from "../lib/figures/unstable-bn/plain-vs-bn";
 import { FlatnessConfig } from "../lib/figures/unmasking/flatness";
 import { RetrainingConfig } from "../lib/figures/unmasking/retraining";
 import { GreedyThresholdConfig } from "../lib/figures/gfs/pretraining-threshold";
@@ -124,9 +125,29 @@ describe("a figure's walkthrough", () => {
     expect(FIGURES.filter((f) => f.steps === PERTURBATION_STEPS).map((f) => f.id)).toEqual(["unmasking/perturbation", "unstable/perturbation", "unstable-bn/perturbation"]);
     const config: PerturbationConfig = { ...tiny(figureConfig<PerturbationConfig>("unmasking/perturbation", "quick")), rewindSteps: [0], levels: [1], scales: [1, 4] };
     const { run } = await walkAndCompare("unmasking/perturbation", config, ["imp-levels", "copies", "stability", "pruned-norms", "perturbed", "paths", "summarise"]);
-    const cells = (run.data as { cells: { scale: number; norm: number; prunedNorm: number }[] }).cells;
-    expect(cells.map((x) => x.scale)).toEqual([1, 4]);
-    expect(cells[1].norm).toBeCloseTo(4 * cells[0].prunedNorm);
+    const data = run.data as { cells: { scale: number; norm: number; prunedNorm: number }[]; points: { level: number; instabilities: number[] }[] };
+    expect(data.cells.map((x) => x.scale)).toEqual([1, 4]);
+    expect(data.cells[1].norm).toBeCloseTo(4 * data.cells[0].prunedNorm);
+    // The rewind point's own stability is measured: one barrier per pair of copies.
+    expect(data.points.map((p) => [p.level, p.instabilities.length])).toEqual([[1, config.pairs]]);
+  }, 300_000);
+
+  it("walks through the plain vs batch-norm comparison: both grids, the plain network at the batch-norm rate, every rewind point", async () => {
+    const quick = figureConfig<PlainVsBnConfig>("unstable-bn/plain-vs-bn", "quick");
+    const config: PlainVsBnConfig = { ...quick, bn: tiny(quick.bn), plain: tiny(quick.plain), rewindSteps: [0, 10], levels: [1], batches: 2 };
+    const { run } = await walkAndCompare("unstable-bn/plain-vs-bn", config, ["grids", "plain-at-bn-rate", "rewind-points", "summarise"]);
+    const data = run.data as PlainVsBnData;
+    expect(data.subnetworks.map((x) => `${x.network} ${x.k} ${x.level} ${x.instabilities.length}`)).toEqual(["bn 0 1 1", "bn 10 1 1", "plain 0 1 1", "plain 10 1 1"]);
+    expect(data.plainAtBnRate).toHaveLength(1);
+    expect(data.rewindPoints.map((p) => `${p.network} ${p.k} ${p.level}`)).toEqual(["bn 0 0", "bn 0 1", "bn 10 0", "bn 10 1", "plain 0 0", "plain 0 1", "plain 10 0", "plain 10 1"]);
+    for (const p of data.rewindPoints) {
+      expect(p.layers.map((l) => l.layer)).toEqual(["fc1.weight", "fc2.weight"]);
+      for (const l of p.layers) {
+        expect(l.relativeStep).toBeCloseTo((config[p.network].train.lr * l.gradientNorm) / l.norm, 10);
+        if (p.level === 0) expect(l.density).toBe(1);
+        else expect(l.density).toBeLessThan(1);
+      }
+    }
   }, 300_000);
 
   it("walks through the flatness analysis: one IMP chain per prune fraction", async () => {

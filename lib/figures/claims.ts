@@ -6,6 +6,8 @@ import { STABILITY_MIN_BAND, thresholdSide } from "../lmc/stability";
 export interface Claim {
   id: string;
   text: string;
+  /** Whose claim it is, where not the paper's: "Hypothesis" for a question the workspace asks beyond the papers. */
+  by?: string;
 }
 
 export type Verdict = "agrees" | "differs" | "borderline" | "not tested";
@@ -35,6 +37,8 @@ export interface ThresholdSpec {
   unit: string;
   /** Margins this small are borderline whatever the spread. */
   minBand: number;
+  /** A value that is not a fraction (a ratio): shown unscaled, its unit before it ("x1.25"), its margin unscaled. */
+  plain?: boolean;
 }
 
 /** The LMC paper's stability threshold: instability below 2 pp; within 0.2 pp of it is borderline. */
@@ -49,15 +53,16 @@ export function matchingThreshold(threshold: number): ThresholdSpec {
 export function thresholdCheck(claim: string, what: string, value: MeanStd, n: number, spec: ThresholdSpec, expectBelow: boolean): ClaimCheck {
   const side = thresholdSide(value, n, spec.threshold, spec.minBand);
   const verdict: Verdict = side.borderline ? "borderline" : side.below === expectBelow ? "agrees" : "differs";
-  const margin = `${Math.abs(100 * side.margin).toFixed(2)} pp ${side.below ? "below" : "above"} ${spec.name}`;
-  return check(claim, verdict, `${what} ${meanPm(value, n)} ${spec.unit}, ${margin}${side.borderline ? " (borderline: within the noise of the threshold)" : ""}.`);
+  const margin = `${spec.plain ? Math.abs(side.margin).toFixed(2) : `${Math.abs(100 * side.margin).toFixed(2)} pp`} ${side.below ? "below" : "above"} ${spec.name}`;
+  const shown = spec.plain ? `${spec.unit}${meanPm(value, n, 1)}` : `${meanPm(value, n)} ${spec.unit}`;
+  return check(claim, verdict, `${what} ${shown}, ${margin}${side.borderline ? " (borderline: within the noise of the threshold)" : ""}.`);
 }
 
 /** The findings' sentence for a check: the claim, the verdict, the evidence. */
 export function checkSentence(claims: Claim[], c: ClaimCheck): string {
   const claim = claims.find((x) => x.id === c.claim);
   const verdict = { agrees: "agrees", differs: "DIFFERS", borderline: "is borderline", "not tested": "does not test this" }[c.verdict];
-  return `Paper: ${claim?.text ?? c.claim} This run ${verdict}: ${c.evidence}`;
+  return `${claim?.by ?? "Paper"}: ${claim?.text ?? c.claim} This run ${verdict}: ${c.evidence}`;
 }
 
 /** One claim checked at several settings: differs if any setting differs, borderline if any is, else agrees. */

@@ -54,7 +54,7 @@ export function notebook(f: Figure): unknown {
   return {
     cells: [
       markdown(`# ${f.title}\n\n*${f.source}.*\n\n**Method.** ${f.method}\n\n**The paper finds:** ${f.claim}\n\n` +
-        `**Its claims, each checked against the measurement in the report:**\n\n${f.claims.map((c) => `- ${c.text}`).join("\n")}\n\n` +
+        `**Its claims, each checked against the measurement in the report:**\n\n${f.claims.map((c) => `- ${c.by ? `${c.by}: ` : ""}${c.text}`).join("\n")}\n\n` +
         "**Preset and output.** This notebook runs the `quick` preset (a smoke size, not a result) unless `LOTTERY_PRESET` " +
         "(`quick`, `cpu`, `paper`) is set before the kernel starts. It writes its report to a scratch folder " +
         "(`scratch/notebooks/<figure>/<preset>/`), never into the committed `results/figures/`, so \"Run all\" cannot " +

@@ -19,6 +19,7 @@ import { bnSparsitySweep } from "./unstable-bn/sparsity-sweep";
 import { bnLateRewinding } from "./unstable-bn/late-rewinding";
 import { bnSuccessiveLevels } from "./unstable-bn/successive-levels";
 import { bnPerturbation } from "./unstable-bn/perturbation";
+import { plainVsBn } from "./unstable-bn/plain-vs-bn";
 import { greedyThreshold } from "./gfs/pretraining-threshold";
 import { greedyBaselines } from "./gfs/baselines";
 import { greedyRate } from "./gfs/size-rate";
@@ -31,7 +32,7 @@ import { vggRewindK } from "./vgg16/rewind-k";
 import { UserError } from "../util/errors";
 
 /** Every figure by id. A new figure is one module, lib/figures/<paper>/<figure>.ts as its id says, plus one entry here. */
-export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, lateRewinding, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels, unstablePerturbation, bnRewindK, bnSparsitySweep, bnLateRewinding, bnSuccessiveLevels, bnPerturbation, greedyThreshold, greedyBaselines, greedyRate, batchTickets, batchRounds, resnetDenseInstability, vggDenseInstability, resnetRewindK, vggRewindK];
+export const FIGURES: Figure<any>[] = [denseInstability, sparseAtInit, rewindK, sparsitySweep, lateRewinding, successiveLevels, perturbationRobustness, flatness, retraining, unstableDense, unstableRewindK, unstableSparsitySweep, unstableLateRewinding, unstableSuccessiveLevels, unstablePerturbation, bnRewindK, bnSparsitySweep, bnLateRewinding, bnSuccessiveLevels, bnPerturbation, plainVsBn, greedyThreshold, greedyBaselines, greedyRate, batchTickets, batchRounds, resnetDenseInstability, vggDenseInstability, resnetRewindK, vggRewindK];
 
 export function getFigure(id: string): Figure<any> {
   const f = FIGURES.find((x) => x.id === id);

@@ -63,6 +63,11 @@ async function initialWeights(config: RunConfig, mask: Mask | null): Promise<Hos
   return weights;
 }
 
+/** The weights `config` starts training from (its mask and any perturbation applied), training its parent if needed. */
+export async function startingWeights(config: RunConfig): Promise<HostParams> {
+  return initialWeights(config, config.mask ? await ensureMask(config.mask) : null);
+}
+
 /**
  * Makes sure a run's final state and the requested checkpoints exist, training only what is missing:
  * a finished run is reused, an interrupted one resumes from its latest saved state, and a checkpoint

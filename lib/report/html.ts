@@ -30,9 +30,10 @@ function claimsHtml(claims: Claim[], checks: ClaimCheck[]): string {
   const rows = claims.map((claim) => {
     const c = checks.find((x) => x.claim === claim.id);
     const verdict = c?.verdict ?? "not tested";
-    return `<tr><td>${escapeHtml(claim.text)}</td><td class="${verdict.replace(" ", "-")}">${escapeHtml(verdict)}</td><td>${escapeHtml(c?.evidence ?? "")}</td></tr>`;
+    const text = claim.by ? `${claim.by}: ${claim.text}` : claim.text;
+    return `<tr><td>${escapeHtml(text)}</td><td class="${verdict.replace(" ", "-")}">${escapeHtml(verdict)}</td><td>${escapeHtml(c?.evidence ?? "")}</td></tr>`;
   });
-  return `<table class="claims"><thead><tr><th>the paper</th><th>this run</th><th>evidence</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
+  return `<table class="claims"><thead><tr><th>${claims.some((c) => c.by) ? "the claim" : "the paper"}</th><th>this run</th><th>evidence</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
 }
 
 /** HTML comments around each plot in a report body, so a notebook can show each plot as a MIME bundle of its own. */
