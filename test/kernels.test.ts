@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { initBackend } from "../lib/backend";
 import { swapIsCheaper } from "../lib/kernels/matmul";
-import { OPTIMIZER_UPDATE } from "../lib/kernels/optimizer-update";
+import { OPTIMIZER_UPDATE } from "../lib/kernels/project";
 import { applyUpdate, freshOptimizer } from "../lib/train/optimizer";
 import { TrainHparams } from "../lib/train/hparams";
 

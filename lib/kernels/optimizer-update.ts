@@ -1,22 +1,6 @@
 import { Info, KernelFunc, kernelArgs } from "./wasm-ops";
 import { UpdateModule } from "./update-wasm";
-
-/** A kernel of this project (not of tfjs): one optimizer update of one parameter in a single pass. */
-export const OPTIMIZER_UPDATE = "LotteryOptimizerUpdate";
-
-export const ADAM_BETA1 = 0.9;
-export const ADAM_BETA2 = 0.999;
-export const ADAM_EPS = 1e-8;
-
-export interface OptimizerUpdateAttrs {
-  rule: "adam" | "sgd";
-  lr: number;
-  weightDecay: number;
-  momentum: number;
-  /** Adam's bias corrections 1 - beta^t for this update. */
-  correction1: number;
-  correction2: number;
-}
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, OPTIMIZER_UPDATE, OptimizerUpdateAttrs } from "./project";
 
 export interface OptimizerUpdateInputs {
   p: Info;

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { KernelFunc } from "./wasm-ops";
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "./project";
 
 /**
  * Kernels of this project for tfjs-node ("tensorflow"): TensorFlow's own fused training ops, which tfjs
@@ -8,13 +9,6 @@ import { KernelFunc } from "./wasm-ops";
  * of its tensor form (100 ms), and ReLU's gradient is one ReluGrad in place of three. Also a detour
  * around one faulty TensorFlow kernel (safeBackpropFilter).
  */
-export const BATCH_NORM_TRAINING = "LotteryBatchNormTraining";
-export const BATCH_NORM_TRAINING_GRAD = "LotteryBatchNormTrainingGrad";
-export const RELU_GRAD = "LotteryReluGrad";
-
-export interface BatchNormAttrs {
-  epsilon: number;
-}
 
 /** The part of tfjs-node's backend these kernels call (it runs any TensorFlow op by name). */
 interface NodeBackend {
@@ -107,6 +101,3 @@ export function registerTensorflowKernels(): void {
     tf.registerKernel({ ...filter, kernelFunc: safeBackpropFilter(filter.kernelFunc) });
   }
 }
-
-/** Whether the active backend has the project's kernel `name`. */
-export const hasKernel = (name: string): boolean => tf.getKernel(name, tf.getBackend()) !== undefined;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, ParamSpec } from "./model";
 import { Params, disposeParams } from "./params";
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormAttrs, hasKernel } from "../kernels/tensorflow";
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormAttrs, hasKernel } from "../kernels/project";
 
 /** PyTorch's BatchNorm2d defaults: running = (1 - momentum) * running + momentum * batch; eps inside the sqrt. */
 export const BN_MOMENTUM = 0.1;

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, Model, ParamSpec } from "./model";
 import { Params } from "./params";
 import { batchNorm, batchNormSpecs } from "./batch-norm";
-import { RELU_GRAD, hasKernel } from "../kernels/tensorflow";
+import { RELU_GRAD, hasKernel } from "../kernels/project";
 
 /** Collects a model's parameter and buffer specs in declaration order. */
 export class Specs {

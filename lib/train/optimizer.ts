@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { TrainHparams } from "./hparams";
 import { isBuffer } from "../models/batch-norm";
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, OPTIMIZER_UPDATE, OptimizerUpdateAttrs } from "../kernels/optimizer-update";
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, OPTIMIZER_UPDATE, OptimizerUpdateAttrs, hasKernel } from "../kernels/project";
 
 type UpdateScalars = Omit<OptimizerUpdateAttrs, "rule">;
 
@@ -48,7 +48,7 @@ export function applyUpdate(
   t: number,
   slots: Record<string, tf.Tensor>,
   next: Record<string, tf.Tensor>,
-  fused = tf.getKernel(OPTIMIZER_UPDATE, tf.getBackend()) !== undefined,
+  fused = hasKernel(OPTIMIZER_UPDATE),
 ): tf.Tensor {
   const s: UpdateScalars = {
     lr,

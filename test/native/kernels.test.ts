@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend";
 import { backendTag, nativePackage } from "../../lib/backend-choice";
 import { BN_EPSILON } from "../../lib/models/batch-norm";
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "../../lib/kernels/tensorflow";
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "../../lib/kernels/project";
 import { TENSORFLOW_SETTINGS } from "../../lib/kernels/tensorflow-settings";
 import { ensureRun } from "../../lib/materialise/run";
 import { loadWeights } from "../../lib/store/runs";

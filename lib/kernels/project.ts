@@ -1,0 +1,36 @@
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * The project's own kernels, by name: what the models and the optimizer ask the engine for, whichever backend
+ * implements them (wasm: optimizer-update.ts; tfjs-node: tensorflow.ts). Where the active backend has none of
+ * them, the callers compute the same numbers with tensor ops.
+ */
+
+/** One optimizer update of one parameter in a single pass (wasm). */
+export const OPTIMIZER_UPDATE = "LotteryOptimizerUpdate";
+/** Batch norm in training mode, forward and backward, each one fused kernel (tfjs-node). */
+export const BATCH_NORM_TRAINING = "LotteryBatchNormTraining";
+export const BATCH_NORM_TRAINING_GRAD = "LotteryBatchNormTrainingGrad";
+/** ReLU's gradient as one kernel (tfjs-node). */
+export const RELU_GRAD = "LotteryReluGrad";
+
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPS = 1e-8;
+
+export interface OptimizerUpdateAttrs {
+  rule: "adam" | "sgd";
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  /** Adam's bias corrections 1 - beta^t for this update. */
+  correction1: number;
+  correction2: number;
+}
+
+export interface BatchNormAttrs {
+  epsilon: number;
+}
+
+/** Whether the active backend has the project's kernel `name`. */
+export const hasKernel = (name: string): boolean => tf.getKernel(name, tf.getBackend()) !== undefined;
