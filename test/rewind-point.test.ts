@@ -8,6 +8,8 @@ import { HostParams } from "../lib/models/params";
 import { DeviceSplit } from "../lib/train/evaluate";
 import { batchGradientNorms } from "../lib/analyses/rewind-point";
 import { fillNormal, rng } from "../lib/util/rng";
+import { validateRunConfig } from "../lib/store/run-config";
+import { tinyRun } from "./support/tiny";
 
 /** 64 random 4x4 examples of 3 classes. */
 function randomSplit(): DeviceSplit {
@@ -33,6 +35,12 @@ describe("the gradient at a rewind point", () => {
       if (invariant) expect(ratio).toBeCloseTo(0.5, 3);
       else expect(Math.abs(ratio - 0.5)).toBeGreaterThan(0.1);
     }
+  });
+
+  it("refuses a rescale factor that is not a finite positive number", () => {
+    const config = tinyRun({ rescale: { "fc1.weight": 0 } });
+    expect(() => validateRunConfig(config)).toThrow("rescale factor 0 of fc1.weight must be a finite number > 0.");
+    expect(() => validateRunConfig({ ...config, rescale: { "fc1.weight": 2 } })).not.toThrow();
   });
 
   it("counts only the kept weights' gradient, and refuses more batches than the data holds", async () => {

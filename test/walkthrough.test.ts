@@ -135,7 +135,7 @@ describe("a figure's walkthrough", () => {
   it("walks through the plain vs batch-norm comparison: both grids, the plain network at the batch-norm rate, every rewind point", async () => {
     const quick = figureConfig<PlainVsBnConfig>("unstable-bn/plain-vs-bn", "quick");
     const config: PlainVsBnConfig = { ...quick, bn: tiny(quick.bn), plain: tiny(quick.plain), rewindSteps: [0, 10], levels: [1], batches: 2 };
-    const { run } = await walkAndCompare("unstable-bn/plain-vs-bn", config, ["grids", "plain-at-bn-rate", "rewind-points", "summarise"]);
+    const { run } = await walkAndCompare("unstable-bn/plain-vs-bn", config, ["grids", "plain-at-bn-rate", "rewind-points", "rescaled", "summarise"]);
     const data = run.data as PlainVsBnData;
     expect(data.subnetworks.map((x) => `${x.network} ${x.k} ${x.level} ${x.instabilities.length}`)).toEqual(["bn 0 1 1", "bn 10 1 1", "plain 0 1 1", "plain 10 1 1"]);
     expect(data.plainAtBnRate).toHaveLength(1);
@@ -147,6 +147,16 @@ describe("a figure's walkthrough", () => {
         if (p.level === 0) expect(l.density).toBe(1);
         else expect(l.density).toBeLessThan(1);
       }
+    }
+    // The intervention: the batch-norm subnetwork at k = 0 with its dense norm back, the same function and a step smaller by the factor squared.
+    expect(data.rescaled.map((x) => [x.level, x.instabilities.length])).toEqual([[1, 1]]);
+    const pruned = data.rewindPoints.find((p) => p.network === "bn" && p.k === 0 && p.level === 1)!;
+    const dense = data.rewindPoints.find((p) => p.network === "bn" && p.k === 0 && p.level === 0)!;
+    for (const [i, l] of data.rescaled[0].layers.entries()) {
+      const f = data.rescaled[0].factors[l.layer];
+      expect(f).toBeGreaterThan(1);
+      expect(l.norm / dense.layers[i].norm).toBeCloseTo(1, 5);
+      expect((l.relativeStep * f * f) / pruned.layers[i].relativeStep).toBeCloseTo(1, 2);
     }
   }, 300_000);
 

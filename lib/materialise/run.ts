@@ -18,6 +18,7 @@ import { perturb } from "../prune/perturb";
 import { magnitudePrune } from "../prune/magnitude";
 import { randomMaskLike } from "../prune/random";
 import { readMask, writeMask } from "../store/masks";
+import { UserError } from "../util/errors";
 
 /**
  * Materialises runs of the cache (lib/store/runs holds their files): trains what is missing, under a lock,
@@ -60,10 +61,14 @@ async function initialWeights(config: RunConfig, mask: Mask | null): Promise<Hos
     const model = modelFor(config);
     weights = perturb(weights, mask ?? denseMask(model, prunableNames(model, [])), config.perturbation);
   }
+  for (const [name, factor] of Object.entries(config.rescale ?? {})) {
+    if (!weights[name]) throw new UserError(`rescale names ${name}, which ${config.model} does not have; its parameters are: ${Object.keys(weights).join(", ")}.`);
+    weights = { ...weights, [name]: { shape: weights[name].shape, data: weights[name].data.map((v) => v * factor) } };
+  }
   return weights;
 }
 
-/** The weights `config` starts training from (its mask and any perturbation applied), training its parent if needed. */
+/** The weights `config` starts training from (its mask, any perturbation and rescaling applied), training its parent if needed. */
 export async function startingWeights(config: RunConfig): Promise<HostParams> {
   return initialWeights(config, config.mask ? await ensureMask(config.mask) : null);
 }

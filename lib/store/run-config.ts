@@ -31,6 +31,11 @@ export interface RunConfig {
   mask?: MaskSpec | null;
   /** Gaussian noise of a given norm added to the starting weights (on the weights the mask keeps). */
   perturbation?: Perturbation | null;
+  /**
+   * Factors that multiply named parameters' starting weights (after the mask and any perturbation): e.g. a pruned
+   * layer under batch norm given back its dense norm, which leaves the function unchanged and shrinks SGD's step on it.
+   */
+  rescale?: Record<string, number> | null;
 }
 
 /** A run's name in the cache: its config and, for backends other than wasm, the backend (see backend-choice.ts). */
@@ -57,6 +62,7 @@ export function validateRunConfig(c: RunConfig): void {
   }
   if (c.mask) validateMaskSpec(c.mask);
   if (c.perturbation) validatePerturbation(c.perturbation);
+  for (const [name, f] of Object.entries(c.rescale ?? {})) if (!(f > 0 && Number.isFinite(f))) throw new UserError(`rescale factor ${f} of ${name} must be a finite number > 0.`);
 }
 
 /**

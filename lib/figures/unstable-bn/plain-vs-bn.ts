@@ -3,7 +3,8 @@ import { Claim, ClaimCheck, STABILITY, combine, sideLabel, thresholdCheck, Thres
 import { RewindGridConfig, runRewindGrid } from "../protocols/rewind-grid";
 import { BN_NETWORK, BN_SETUP } from "../settings/bn-mlp-cifar16";
 import { PLAIN_NETWORK, PLAIN_SETUP } from "../settings/plain-mlp-cifar16";
-import { SparseSetup, denseRun, subnetwork } from "../../lottery/subnetworks";
+import { SparseSetup, copyPairs, denseRun, pairPaths, subnetwork, trainCopies } from "../../lottery/subnetworks";
+import { RunConfig } from "../../store/run-config";
 import { branchAt } from "../../lmc/instability";
 import { stabilitySide } from "../../lmc/stability";
 import { LayerAtRewind, rewindPoint } from "../../analyses/rewind-point";
@@ -66,6 +67,17 @@ interface SubnetworkCell {
   instabilities: number[];
 }
 
+/** The batch-norm network's IMP subnetwork at k = 0 with each measured layer scaled back to the dense norm of W_0. */
+interface RescaledCell {
+  initSeed: number;
+  level: number;
+  /** ||W_0|| / ||m * W_0|| per layer: the factor its starting weights were multiplied by. */
+  factors: Record<string, number>;
+  testError: number;
+  instabilities: number[];
+  layers: LayerAtRewind[];
+}
+
 interface RewindPointCell {
   network: Network;
   initSeed: number;
@@ -81,6 +93,18 @@ export interface PlainVsBnData {
   /** The plain network trained at the batch-norm network's rate: test error, and test loss (null where it diverged to NaN or infinity). */
   plainAtBnRate: { testError: number; testLoss: number | null }[];
   rewindPoints: RewindPointCell[];
+  rescaled: RescaledCell[];
+}
+
+/** The rescaled subnetworks: each level at k = 0 with its layers at W_0's dense norm (function unchanged under batch norm). */
+function rescaledRuns(c: PlainVsBnConfig, points: RewindPointCell[]) {
+  const norm = (initSeed: number, level: number, layer: string) => points.find((p) => p.network === "bn" && p.k === 0 && p.initSeed === initSeed && p.level === level)!.layers.find((l) => l.layer === layer)!.norm;
+  return c.bn.initSeeds.flatMap((initSeed) =>
+    c.levels.map((level) => {
+      const factors = Object.fromEntries(c.layers.map((layer) => [layer, norm(initSeed, 0, layer) / norm(initSeed, level, layer)]));
+      return { initSeed, level, factors, config: { ...subnetwork(c.bn, "imp", initSeed, 0, level), rescale: factors } as RunConfig };
+    }),
+  );
 }
 
 export const PLAIN_VS_BN_STEPS: FigureStep<PlainVsBnConfig>[] = [
@@ -110,6 +134,23 @@ export const PLAIN_VS_BN_STEPS: FigureStep<PlainVsBnConfig>[] = [
     },
   },
   {
+    id: "rescaled",
+    doc: "The intervention, on the batch-norm network at k = 0: multiply each measured layer of every IMP subnetwork's m * W_0 by ||W_0|| / ||m * W_0||, giving it the dense network's norm back. Under batch norm this leaves the function unchanged and divides the relative step by the factor squared. Train it (data order 0) and pairs of copies, measure the barrier between them and the rescaled rewind point.",
+    run: async (c, state) => {
+      const runs = rescaledRuns(c, state.rewindPoints as RewindPointCell[]);
+      const summaries = await runTasks(runs.map((x) => ({ kind: "run" as const, config: x.config, label: "rescaled subnetwork" })));
+      const pairs = copyPairs(c.bn, runs.map((x) => x.config));
+      await trainCopies(pairs);
+      const paths = await pairPaths(c.bn, pairs);
+      const cells: RescaledCell[] = [];
+      for (const [i, x] of runs.entries()) {
+        const layers = await rewindPoint(x.config, x.config, { batches: c.batches, layers: c.layers });
+        cells.push({ initSeed: x.initSeed, level: x.level, factors: x.factors, testError: summaries[i].test.error, instabilities: paths.filter((_, j) => pairs[j].start === i).map((p) => p.test.meanBarrier), layers });
+      }
+      state.rescaled = cells;
+    },
+  },
+  {
     id: "summarise",
     doc: "Per subnetwork: its test error and the barrier between its copies; per network, the dense premise; per rewind point, the layers' measurements.",
     run: async (c, state) => {
@@ -118,7 +159,7 @@ export const PLAIN_VS_BN_STEPS: FigureStep<PlainVsBnConfig>[] = [
         grids[i].cells.map((x) => ({ network, initSeed: x.initSeed, k: x.k, level: x.level, testError: x.testError, instabilities: x.paths.map((p) => p.test.meanBarrier) })),
       );
       const dense = Object.fromEntries(NETWORKS.map((n, i) => [n, { instabilities: grids[i].denseInstabilities ?? [], errors: grids[i].denseErrors }])) as PlainVsBnData["dense"];
-      state.data = { subnetworks, dense, plainAtBnRate: (state.plainAtBnRate as RunSummary[]).map((s) => ({ testError: s.test.error, testLoss: Number.isFinite(s.test.loss) ? s.test.loss : null })), rewindPoints: state.rewindPoints as RewindPointCell[] } satisfies PlainVsBnData;
+      state.data = { subnetworks, dense, plainAtBnRate: (state.plainAtBnRate as RunSummary[]).map((s) => ({ testError: s.test.error, testLoss: Number.isFinite(s.test.loss) ? s.test.loss : null })), rewindPoints: state.rewindPoints as RewindPointCell[], rescaled: state.rescaled as RescaledCell[] } satisfies PlainVsBnData;
     },
   },
 ];
@@ -138,6 +179,11 @@ const CLAIMS: Claim[] = [
     id: "plain-step-does-not-rise",
     by: "Hypothesis",
     text: "Its control: in the plain network, pruning does not raise the relative step at k = 0 (ratio not above 1), so the same pruning leaves its SGD no more agitated.",
+  },
+  {
+    id: "rescaled-stable",
+    by: "Hypothesis",
+    text: "The intervention: giving the batch-norm network's pruned layers at W_0 their dense norm back (the same function, a smaller relative step) makes its IMP subnetworks rewound to k = 0 stable.",
   },
   {
     id: "late-step-lower",
@@ -204,6 +250,34 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
     note: `a ± b: mean ± one sample standard deviation over ${plural(c.bn.initSeeds.length, "initialisation")} (instability: over initialisations x ${plural(c.bn.pairs, "pair")}). ||g||: the masked gradient's norm, mean over the first ${c.batches} training batches of ${c.bn.train.batchSize} at the rewind point (batch norm in training mode). Step ratios are per initialisation, against its own dense network at the same k. Density 100 %: the dense network (its instability measured at k = 0 only). Stable: instability below 2 pp; borderline within one std (or 0.2 pp) of it.`,
   };
 
+  const rescaledAt = (level: number) => r.rescaled.filter((x) => x.level === level);
+  const rescaledInstability = (level: number) => {
+    const values = rescaledAt(level).flatMap((x) => x.instabilities);
+    return { value: meanStd(values), n: values.length };
+  };
+  const rescaledStepRatio = (layer: string, level: number) =>
+    over("bn", (s) => rescaledAt(level).find((x) => x.initSeed === s)!.layers.find((l) => l.layer === layer)!.relativeStep / layerAt("bn", 0, 0, layer, s).relativeStep);
+  const accuracyOf = (errors: number[]) => ({ value: meanStd(errors.map((e) => 1 - e)), n: errors.length });
+  const rescaledTable = {
+    id: "rescaled",
+    title: "The batch-norm network's IMP subnetworks at k = 0, as pruned and rescaled to the dense norm of W_0",
+    columns: ["density (%)", ...c.layers.map((l) => `${l} factor`), ...c.layers.map((l) => `${l} step / dense step, rescaled`), "instability as pruned (pp)", "instability rescaled (pp)", "stable rescaled", "test accuracy as pruned (%)", "test accuracy rescaled (%)"],
+    rows: c.levels.map((level) => {
+      const inst = rescaledInstability(level);
+      return [
+        density(level).toFixed(1),
+        ...c.layers.map((layer) => fmt(over("bn", (s) => rescaledAt(level).find((x) => x.initSeed === s)!.factors[layer]), 1, 2)),
+        ...c.layers.map((layer) => fmt(rescaledStepRatio(layer, level), 1, 3)),
+        fmt(instability("bn", 0, level), 100),
+        fmt(inst, 100),
+        sideLabel(stabilitySide(inst.value, inst.n), "yes", "no"),
+        fmt(accuracyOf(cellsAt("bn", 0, level).map((x) => x.testError)), 100),
+        fmt(accuracyOf(rescaledAt(level).map((x) => x.testError)), 100),
+      ];
+    }),
+    note: `Factor: ||W_0|| / ||m * W_0|| of the layer, per initialisation (mean ± std). Under batch norm the rescaled network computes the same function at W_0; SGD's relative step on the layer shrinks by the factor squared. Instability over ${plural(c.bn.initSeeds.length, "initialisation")} x ${plural(c.bn.pairs, "pair")}; the same 2 pp rule.`,
+  };
+
   const main = c.layers[0];
   const plotPoints = NETWORKS.flatMap((n, i) =>
     c.rewindSteps.map((k, j) => {
@@ -221,10 +295,21 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
       };
     }),
   );
+  const rescaledPoints = {
+    x: c.levels.map((level) => over("bn", (s) => rescaledAt(level).find((x) => x.initSeed === s)!.layers.find((l) => l.layer === main)!.relativeStep).value.mean),
+    y: c.levels.map((level) => 100 * rescaledInstability(level).value.mean),
+    error_y: { type: "data", array: c.levels.map((level) => 100 * rescaledInstability(level).value.std), visible: true },
+    text: c.levels.map(pct),
+    textposition: "top center",
+    name: "batch norm, k = 0, rescaled to the dense norm",
+    mode: "markers+text",
+    marker: { color: color(2), symbol: "star", size: 11 },
+    type: "scatter",
+  };
   const scatter = {
     id: "instability-vs-relative-step",
     title: `Instability of each subnetwork vs the relative step of ${main} at its rewind point`,
-    data: plotPoints,
+    data: [...plotPoints, rescaledPoints],
     layout: { xaxis: { title: { text: `${main}: lr ||g|| / ||m W_k|| at the rewind point (log scale)` }, type: "log" }, yaxis: { title: { text: "instability (pp)" }, rangemode: "tozero" } },
     caption: `Each point: one density (labelled) at one rewind step, mean over ${plural(c.bn.initSeeds.length, "initialisation")}; error bars: one std over initialisations x pairs. 100 %: the dense network at k = 0. Batch norm at rate ${c.bn.train.lr}, plain at ${c.plain.train.lr}.`,
   };
@@ -266,6 +351,7 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
       (n) =>
         `${NAMES[n]}, relative step of ${main} over the dense network's at k = 0: ${c.levels.map((level) => `${pct(level)} x${fmt(stepRatio(n, main, { k: 0, level }, { k: 0, level: 0 }))}`).join(", ")}; the kept norm ||m W_0|| / ||W_0||: ${c.levels.map((level) => `${pct(level)} ${fmt(over(n, (s) => layerAt(n, 0, level, main, s).norm / layerAt(n, 0, 0, main, s).norm))}`).join(", ")}; the gradient norm over the dense one's: ${c.levels.map((level) => `${pct(level)} ${fmt(over(n, (s) => layerAt(n, 0, level, main, s).gradientNorm / layerAt(n, 0, 0, main, s).gradientNorm))}`).join(", ")}.`,
     ),
+    `The intervention, batch norm at k = 0 with ${c.layers.join(" and ")} rescaled to the dense norm of W_0: instability ${c.levels.map((level) => `${pct(level)} ${fmt(rescaledInstability(level), 100)} pp (as pruned ${fmt(instability("bn", 0, level), 100)})`).join(", ")}; relative step of ${main} over the dense one's ${c.levels.map((level) => `${pct(level)} x${fmt(rescaledStepRatio(main, level), 1, 3)}`).join(", ")}; test accuracy ${c.levels.map((level) => `${pct(level)} ${fmt(accuracyOf(rescaledAt(level).map((x) => x.testError)), 100)} % (as pruned ${fmt(accuracyOf(cellsAt("bn", 0, level).map((x) => x.testError)), 100)} %)`).join(", ")}.`,
     ...NETWORKS.map((n) => `${NAMES[n]}: rank correlation between the relative step of ${main} and the instability over the subnetworks' (k, density) cells: ${rankCorrelation(c.rewindSteps.flatMap((k) => c.levels.map((level) => [over(n, (s) => layerAt(n, k, level, main, s).relativeStep).value.mean, instability(n, k, level).value.mean] as [number, number]))).toFixed(2)} (${c.rewindSteps.length * c.levels.length} cells).`),
   ];
 
@@ -290,9 +376,13 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
     observation,
     ratioChecks("bn-step-rises", "bn", (level) => ({ k: 0, level }), () => ({ k: 0, level: 0 }), "relative step over the dense one's at k = 0", false),
     ratioChecks("plain-step-does-not-rise", "plain", (level) => ({ k: 0, level }), () => ({ k: 0, level: 0 }), "relative step over the dense one's at k = 0", true),
+    combine(
+      "rescaled-stable",
+      c.levels.map((level) => thresholdCheck("rescaled-stable", `batch norm, ${pct(level)}, k = 0, rescaled: instability`, rescaledInstability(level).value, rescaledInstability(level).n, STABILITY, true)),
+    ),
     ratioChecks("late-step-lower", "bn", (level) => ({ k: late, level }), (level) => ({ k: 0, level }), `relative step at k = ${late} over k = 0`, true),
   ];
-  return { plots: [scatter, ratioPlot], tables: [table], findings, checks };
+  return { plots: [scatter, ratioPlot], tables: [table, rescaledTable], findings, checks };
 }
 
 /** Spearman's rank correlation of (x, y) pairs (no ties expected in measured floats). */
@@ -324,7 +414,7 @@ export const plainVsBn = defineFigure<PlainVsBnConfig, PlainVsBnData>({
     "Hypothesis: a layer under batch norm is scale invariant, so SGD moves it by lr ||g|| / ||w|| relative to its size. Rewinding a pruned mask to W_0 keeps a small part of each layer's norm, so the pruned batch-norm network starts with larger relative steps than the dense one, large enough to keep it unstable; rewinding later starts from grown weights and smaller steps. A plain network has no such invariance, and pruning calms it.",
   claims: CLAIMS,
   method:
-    "Both networks get the same IMP grid (same data, schedule, seeds, pruning fraction and rewind steps; each at its own rate, since the plain one does not train at the batch-norm rate, which the figure measures): subnetworks rewound to each k, two copies each with different data orders and the barrier between them. At every rewind point, per hidden layer, the norm of the kept weights ||m W_k||, the mean norm of the masked gradient over the first training batches (batch norm in training mode, as SGD sees it), the relative step lr ||g|| / ||m W_k||, and the norm's growth by the end of training. The relative steps of pruned levels are compared with the dense network's at the same k, per initialisation. The hypothesis and its three checks are the workspace's, not a paper's; every ratio is judged against 1 by the figure's one rule (firm beyond one std or 5 %), every instability by the 2 pp rule.",
+    "Both networks get the same IMP grid (same data, schedule, seeds, pruning fraction and rewind steps; each at its own rate, since the plain one does not train at the batch-norm rate, which the figure measures): subnetworks rewound to each k, two copies each with different data orders and the barrier between them. At every rewind point, per hidden layer, the norm of the kept weights ||m W_k||, the mean norm of the masked gradient over the first training batches (batch norm in training mode, as SGD sees it), the relative step lr ||g|| / ||m W_k||, and the norm's growth by the end of training. The relative steps of pruned levels are compared with the dense network's at the same k, per initialisation. The intervention: the batch-norm network's subnetworks at k = 0 with each hidden layer of m * W_0 multiplied by ||W_0|| / ||m * W_0|| (its dense norm back: the same function, a relative step smaller by the factor squared), trained and measured like the others. The hypothesis and its three checks are the workspace's, not a paper's; every ratio is judged against 1 by the figure's one rule (firm beyond one std or 5 %), every instability by the 2 pp rule.",
   presetNotes: {
     quick: "Smoke size: 1,000 CIFAR-10 16x16 examples, 60 steps, k in {0, 6}, levels 1 and 2, one initialisation, 2 gradient batches. Not a result.",
     cpu: `Batch norm at rate 0.7 (the unstable-bn setting, whose runs it reuses) and plain at rate 0.1 (the sparse search's plain control), both LeNet-300-100 on CIFAR-10 16x16, 1,500 steps, momentum 0.9, batch 128, weight decay 1e-4, the rate x0.1 at 1,000. k in {0, 300}; levels 3, 4, 5 (6.4, 2.6, 1.0 %); 3 initialisations x 2 pairs; 2 dense pairs at k = 0 per initialisation; gradients over 8 batches of 128.`,
