@@ -229,7 +229,7 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
             level === 0 ? "1" : fmt(stepRatio(n, layer, { k, level }, { k, level: 0 }), 1, 2),
             fmt(over(n, (s) => layerAt(n, k, level, layer, s).growth), 1, 2),
           ]),
-          inst.n ? fmt(inst) : "-",
+          inst.n ? fmt(inst, 100) : "-",
           stable,
         ];
       }),
