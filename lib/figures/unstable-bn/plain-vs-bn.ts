@@ -352,6 +352,13 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
         `${NAMES[n]}, relative step of ${main} over the dense network's at k = 0: ${c.levels.map((level) => `${pct(level)} x${fmt(stepRatio(n, main, { k: 0, level }, { k: 0, level: 0 }))}`).join(", ")}; the kept norm ||m W_0|| / ||W_0||: ${c.levels.map((level) => `${pct(level)} ${fmt(over(n, (s) => layerAt(n, 0, level, main, s).norm / layerAt(n, 0, 0, main, s).norm))}`).join(", ")}; the gradient norm over the dense one's: ${c.levels.map((level) => `${pct(level)} ${fmt(over(n, (s) => layerAt(n, 0, level, main, s).gradientNorm / layerAt(n, 0, 0, main, s).gradientNorm))}`).join(", ")}.`,
     ),
     `The intervention, batch norm at k = 0 with ${c.layers.join(" and ")} rescaled to the dense norm of W_0: instability ${c.levels.map((level) => `${pct(level)} ${fmt(rescaledInstability(level), 100)} pp (as pruned ${fmt(instability("bn", 0, level), 100)})`).join(", ")}; relative step of ${main} over the dense one's ${c.levels.map((level) => `${pct(level)} x${fmt(rescaledStepRatio(main, level), 1, 3)}`).join(", ")}; test accuracy ${c.levels.map((level) => `${pct(level)} ${fmt(accuracyOf(rescaledAt(level).map((x) => x.testError)), 100)} % (as pruned ${fmt(accuracyOf(cellsAt("bn", 0, level).map((x) => x.testError)), 100)} %)`).join(", ")}.`,
+    `Relative step of ${main} and instability, batch norm: rescaled at k = 0 against rewound to k = ${late} as pruned: ${c.levels
+      .map((level) => {
+        const rescaledStep = over("bn", (s) => rescaledAt(level).find((x) => x.initSeed === s)!.layers.find((l) => l.layer === main)!.relativeStep);
+        const lateStep = over("bn", (s) => layerAt("bn", late, level, main, s).relativeStep);
+        return `${pct(level)} ${fmt(rescaledStep, 1, 4)} (${fmt(rescaledInstability(level), 100)} pp) against ${fmt(lateStep, 1, 4)} (${fmt(instability("bn", late, level), 100)} pp)`;
+      })
+      .join(", ")}.`,
     ...NETWORKS.map((n) => `${NAMES[n]}: rank correlation between the relative step of ${main} and the instability over the subnetworks' (k, density) cells: ${rankCorrelation(c.rewindSteps.flatMap((k) => c.levels.map((level) => [over(n, (s) => layerAt(n, k, level, main, s).relativeStep).value.mean, instability(n, k, level).value.mean] as [number, number]))).toFixed(2)} (${c.rewindSteps.length * c.levels.length} cells).`),
   ];
 
