@@ -220,8 +220,10 @@ describe("a claim says no more than its data", () => {
     const at4 = (x: Cell) => data.cells.find((y: Cell) => y.k === 0 && y.level === 2 && y.scale === 4 && y.initSeed === x.initSeed).barrier;
     for (const x of data.cells as Cell[]) if (x.k === 0 && x.level === 2 && x.scale === 1) x.barrier = at4(x);
     const moved = getFigure("unstable/perturbation").render(config, data);
-    // (The claim combines it with level 6, which firmly differs; its own part says borderline.)
-    expect(verdictOf(moved, "not-robust-when-unstable").evidence).toMatch(/level 2 \(41\.0 %\), noise 1x: barrier 2\.02 ± 0\.48 pp[^;]*\(borderline/);
+    // k = 0, level 2 is measured stable, so its claim is the robust one; its own part says borderline, and so does the claim.
+    const robust = verdictOf(moved, "robust-at-pruned-norm");
+    expect(robust.evidence).toMatch(/level 2 \(41\.0 %\), noise 1x: barrier 2\.02 ± 0\.48 pp[^;]*\(borderline/);
+    expect(robust.verdict).toBe("borderline");
     expect(moved.findings.find((f) => f.startsWith("k = 0, level 2"))).toMatch(/different mode \(borderline\)/);
   });
 
