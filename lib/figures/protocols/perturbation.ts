@@ -26,8 +26,6 @@ export interface PerturbationConfig extends SparseSetup {
   scales: number[];
 }
 
-
-
 /** The norm of the weights that pruning level `level` into level + 1 removes, in level's trained weights. */
 export async function prunedNorm(level: RunConfig, next: RunConfig): Promise<number> {
   const keep = await ensureMask(next.mask!);
