@@ -364,10 +364,14 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
 
   const observation = combine(
     "pruning-stabilises-plain-only",
-    c.levels.flatMap((level) => [
+    [
+      // The premise, measured here: both dense networks unstable at k = 0.
+      ...NETWORKS.map((n) => thresholdCheck("pruning-stabilises-plain-only", `${NAMES[n]}, dense, k = 0: instability`, instability(n, 0, 0).value, instability(n, 0, 0).n, STABILITY, false)),
+      ...c.levels.flatMap((level) => [
       thresholdCheck("pruning-stabilises-plain-only", `plain, ${pct(level)}, k = 0: instability`, instability("plain", 0, level).value, instability("plain", 0, level).n, STABILITY, true),
       thresholdCheck("pruning-stabilises-plain-only", `batch norm, ${pct(level)}, k = 0: instability`, instability("bn", 0, level).value, instability("bn", 0, level).n, STABILITY, false),
-    ]),
+      ]),
+    ],
   );
   const ratioChecks = (claim: string, n: Network, a: (level: number) => { k: number; level: number }, b: (level: number) => { k: number; level: number }, what: string, expectBelow: boolean): ClaimCheck =>
     combine(
