@@ -3,7 +3,7 @@ import { STABILITY, combine, sideLabel, thresholdCheck } from "../claims";
 import { stabilitySide } from "../../lmc/stability";
 import { color, hline, spreadCaption } from "../plot-helpers";
 import { SparseSetup, copyPairs, pairPaths, subnetwork } from "../../lottery/subnetworks";
-import { copiesStep } from "./sparse-steps";
+import { copiesStep, impLevelsStep } from "./sparse-steps";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { ensureMask } from "../../materialise/run";
@@ -66,14 +66,13 @@ function perturbedCells(c: PerturbationConfig, norms: number[]) {
  * independent work is spread over the worker pool; IMP chains go one task per chain.
  */
 export const PERTURBATION_STEPS: FigureStep<PerturbationConfig>[] = [
-  {
-    id: "imp-levels",
-    doc: "For every initialisation and rewind step k, run IMP one level past the deepest perturbed level (training the dense network first): each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained network are cached.",
-    run: async (c) => {
+  impLevelsStep(
+    "For every initialisation and rewind step k, run IMP one level past the deepest perturbed level (training the dense network first): each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained network are cached.",
+    (c) => {
       validate(c);
-      await runTasks(plan(c).chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+      return plan(c).chains;
     },
-  },
+  ),
   copiesStep(
     "Train pairs of copies of every perturbed rewind point's subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2), so that the figure measures whether each point is stable rather than assuming it (the same runs as the rewind grid's copies: cached when that figure has run).",
     (c) => plan(c).pairs,
