@@ -14,6 +14,7 @@ import { stopIfDryRun } from "../parallel/executor";
 import { DataConfig, loadDataset } from "../data/registry";
 import { readSavedResult } from "./saved-result";
 import { ConfigSet, applySets, setSuffix } from "./config-set";
+import { Placement, fieldValues, placementLine, placementOf } from "../placement";
 
 export interface FigureRun extends FigureResult {
   id: string;
@@ -80,6 +81,8 @@ export interface FigureSession {
   started: Date;
   git: ReturnType<typeof gitState>;
   backend: Awaited<ReturnType<typeof initBackend>>;
+  /** Where the work runs, decided once here and recorded in provenance. */
+  placement: Placement;
 }
 
 /**
@@ -87,20 +90,6 @@ export interface FigureSession {
  * `config` outright), the backend and the data set checked once, so a missing or corrupt file is one
  * clear error rather than one per worker.
  */
-/**
- * The first value of `key` in a figure config, depth first: the model and data of configs that nest a setting
- * (e.g. `standard`), which decide the backend named in the provenance and the data set checked up front.
- */
-function firstField<T>(value: unknown, key: string): T | undefined {
-  if (value === null || typeof value !== "object") return undefined;
-  if (!Array.isArray(value) && key in value) return (value as Record<string, T>)[key];
-  for (const v of Object.values(value)) {
-    const found = firstField<T>(v, key);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
 export async function startFigure(id: string, preset: string, options: RunFigureOptions & { config?: object } = {}): Promise<FigureSession> {
   const figure = getFigure(id);
   const p = checkPreset(preset);
@@ -110,16 +99,19 @@ export async function startFigure(id: string, preset: string, options: RunFigure
   guardOutput(outDir, git.commit, options.overwrite ?? false);
   const config = options.config ?? applySets({ ...(figure.presets[p] as object), ...options.overrides }, sets);
   const started = new Date();
-  const backend = await initBackend(firstField<string>(config, "model"));
-  const dataConfig = firstField<DataConfig>(config, "data");
+  // The first model and data set decide the backend named in the provenance and the data set checked up front.
+  const backend = await initBackend(fieldValues<string>(config, "model")[0]);
+  const dataConfig = fieldValues<DataConfig>(config, "data")[0];
   if (dataConfig) loadDataset(dataConfig);
-  return { figure, preset: p, outDir, config, started, git, backend };
+  const placement = placementOf(config);
+  console.log(placementLine(placement));
+  return { figure, preset: p, outDir, config, started, git, backend, placement };
 }
 
 /** Writes data.json, report.html and provenance.json of a computed figure. */
 export function finishFigure(s: FigureSession, computed: object): FigureRun {
   const data = { config: s.config, ...computed };
-  const prov = { ...provenance(s.figure.id, s.preset, s.config, s.backend, s.started, s.git), report: reportProvenance() };
+  const prov = { ...provenance(s.figure.id, s.preset, s.config, s.backend, s.started, s.git), placement: s.placement, report: reportProvenance() };
   return writeReport(s.figure, s.preset, s.outDir, data, s.figure.render(s.config, computed), prov, true);
 }
 

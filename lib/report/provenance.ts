@@ -6,6 +6,7 @@ import { REPO_ROOT } from "../store/paths";
 import { BackendInfo } from "../backend";
 import { executorRecord } from "../parallel/executor";
 import { PLOTLY_PACKAGE } from "./plotly";
+import { Placement } from "../placement";
 
 /** What produced a results folder: code version, config, backend, software and machine, timing. */
 export interface Provenance {
@@ -23,6 +24,8 @@ export interface Provenance {
   command: string;
   /** Where the tasks ran: the local pool, or Slurm with the ids of the array jobs submitted (absent in older results). */
   executor?: { kind: string; jobIds: string[] };
+  /** Where the work ran: each model's backend, the executor and workers, the results folder (absent in older results). */
+  placement?: Placement;
   /** Who rendered report.html (the same commit as the data, or a later one after --render-only). */
   report?: ReportProvenance;
 }
