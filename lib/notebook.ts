@@ -103,41 +103,54 @@ export function figureConfig<C = any>(id: string, preset: string): C {
 }
 
 /**
- * A figure's method one step per cell, with the notebook's config: `await walk.step("parents")`, ...,
- * then `walk.report()` writes data.json and the report exactly as `npm run figure` would (to the
- * notebook's scratch folder). The steps are the figure's own (Figure.steps), so the CLI runs the same code;
- * each finds what earlier steps or earlier sessions trained in the run cache.
+ * A figure's method one step per cell, with the notebook's config: `const parents = await walk.parents()`,
+ * ..., `const data = await walk.summarise()`, then `walk.report()` writes data.json and the report exactly
+ * as `npm run figure` would (to the notebook's scratch folder). The steps are the figure's own
+ * (Figure.steps), so the CLI runs the same code; each step returns its result, reads the results of the
+ * steps before it, and finds what earlier steps or earlier sessions trained in the run cache.
  */
-export interface Walkthrough {
-  /** The step ids, in order. */
-  steps: string[];
-  step(id: string): Promise<void>;
+export type Walkthrough = {
+  /** The step ids, in order; each is also a method of the walkthrough that runs it. */
+  readonly steps: string[];
+  /** What each step run so far returned, by step id. */
+  readonly results: Record<string, unknown>;
+  /** Runs one step by id (after the steps before it) and returns its result. */
+  step(id: string): Promise<any>;
   report(): FigureRun;
-}
+} & { [step: string]: any };
 
 export function walkthrough(id: string, preset: string, config: object): Walkthrough {
   const figure = getFigure(id);
   if (!figure.steps) throw new Error(`${id} is not written as steps; use runFigure`);
-  const state: Record<string, unknown> = {};
+  const steps = figure.steps;
+  const results: Record<string, unknown> = {};
   let session: FigureSession | null = null;
-  const done = new Set<string>();
-  return {
-    steps: figure.steps.map((s) => s.id),
-    async step(stepId) {
-      const step = figure.steps!.find((s) => s.id === stepId);
-      if (!step) throw new Error(`${id} has no step "${stepId}"; its steps: ${figure.steps!.map((s) => s.id).join(", ")}`);
-      session ??= await startFigure(id, preset, { outDir: notebookOutDir(id, preset), config });
-      const started = Date.now();
-      await step.run(config, state);
-      done.add(stepId);
-      console.log(`${stepId}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    },
+  const step = async (stepId: string) => {
+    const at = steps.findIndex((s) => s.id === stepId);
+    if (at < 0) throw new Error(`${id} has no step "${stepId}"; its steps: ${steps.map((s) => s.id).join(", ")}`);
+    const missing = steps.slice(0, at).filter((s) => !(s.id in results)).map((s) => s.id);
+    if (missing.length) throw new Error(`run the steps before ${stepId} first: ${missing.join(", ")}`);
+    session ??= await startFigure(id, preset, { outDir: notebookOutDir(id, preset), config });
+    const started = Date.now();
+    results[stepId] = await steps[at].run(config, results);
+    console.log(`${stepId}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return results[stepId];
+  };
+  const walk: Walkthrough = {
+    steps: steps.map((s) => s.id),
+    results,
+    step,
     report() {
-      const missing = figure.steps!.filter((s) => !done.has(s.id)).map((s) => s.id);
+      const missing = steps.filter((s) => !(s.id in results)).map((s) => s.id);
       if (!session || missing.length) throw new Error(`run the steps first: ${missing.join(", ")}`);
-      return finishFigure(session, state.data as object);
+      return finishFigure(session, results[steps[steps.length - 1].id] as object);
     },
   };
+  for (const s of steps) {
+    if (s.id in walk) throw new Error(`${id}: a step may not be named "${s.id}"`);
+    walk[s.id] = () => step(s.id);
+  }
+  return walk;
 }
 
 /** One of a figure run's plots by id, drawn in its own cell. */

@@ -34,10 +34,19 @@ describe("a figure's walkthrough", () => {
     const walk = walkthrough("lmc/dense-instability", "quick", config);
     expect(walk.steps).toEqual(["parents", "copies", "paths", "summarise"]);
     expect(() => walk.report()).toThrow("run the steps first: parents, copies, paths, summarise");
-    for (const s of walk.steps) await walk.step(s);
+    await expect(walk.paths()).rejects.toThrow("run the steps before paths first: parents, copies");
+    // The notebook's cells: each step's call, its result named; later steps read earlier results by name.
+    const parents = await walk.parents();
+    expect(parents.map((p: { test: { error: number } }) => typeof p.test.error)).toEqual(config.initSeeds.map(() => "number"));
+    await walk.copies();
+    const paths = await walk.paths();
+    const data = await walk.summarise();
+    expect(data.replicates.map((r: { path: unknown }) => r.path)).toEqual(paths);
+    expect(walk.results).toMatchObject({ parents, paths, summarise: data });
     const run = walk.report();
     const cli = await runFigure("lmc/dense-instability", "quick", { overrides: config as unknown as Record<string, unknown>, outDir: join(root, "cli") });
     expect(JSON.stringify(run.data)).toBe(JSON.stringify(cli.data));
+    expect(Object.keys(cli.provenance.placement!.backends)).toEqual([config.model]); // where the work ran, recorded whole
 
     const before = trainedRuns(root);
     config.ks = [0, 20]; // the notebook's config cell, edited; then its cells below run again
@@ -68,7 +77,7 @@ describe("a figure's walkthrough", () => {
     expect(grid).toEqual(["lmc/rewind-k", "lmc/sparsity-sweep", "stabilizing/late-rewinding", "unstable/rewind-k", "unstable/sparsity-sweep", "unstable/late-rewinding", "unstable-bn/rewind-k", "unstable-bn/sparsity-sweep", "unstable-bn/late-rewinding", "resnet20/rewind-k", "vgg16/rewind-k"]);
     const quick = figureConfig<RewindGridConfig>("lmc/sparsity-sweep", "quick");
     const config: RewindGridConfig = { ...quick, data: { dataset: "mnist", trainSubset: 600 }, train: { ...quick.train, steps: 40 }, rewindSteps: [0, 10], levels: [1], alphas: 3, trainEvalSubset: 200 };
-    const { root, run } = await walkAndCompare("lmc/sparsity-sweep", config, ["parents", "reference", "imp-levels", "subnetworks", "copies", "paths", "summarise"]);
+    const { root, run } = await walkAndCompare("lmc/sparsity-sweep", config, ["parents", "reference", "impLevels", "subnetworks", "copies", "paths", "summarise"]);
     const cells = (run.data as { cells: { kind: string; k: number; paths: unknown[]; pruningDistance: number | null }[] }).cells;
     // IMP and random pruning at both k with a pair of copies each, random reinitialisation once.
     expect(cells.map((c) => `${c.kind} ${c.k} ${c.paths.length} ${c.pruningDistance === null ? "-" : "d"}`)).toEqual(["imp 0 1 d", "imp 10 1 d", "random-pruning 0 1 d", "random-pruning 10 1 d", "random-reinit 0 0 -"]);
@@ -98,7 +107,7 @@ describe("a figure's walkthrough", () => {
   it("walks through the batch-size grid: every batch size in each step", async () => {
     const quick = figureConfig<BatchGridConfig>("maene/tickets-vs-batch", "quick");
     const config: BatchGridConfig = { ...quick, data: { dataset: "mnist", trainSubset: 600 }, train: { ...quick.train, steps: 40, lrDropSteps: [30] }, batchSizes: [128, 256], alphas: 3, trainEvalSubset: 200 };
-    const { run } = await walkAndCompare("maene/successive-rounds", config, ["dense", "imp-rounds", "subnetworks", "copies", "paths", "summarise"]);
+    const { run } = await walkAndCompare("maene/successive-rounds", config, ["dense", "impRounds", "subnetworks", "copies", "paths", "summarise"]);
     const batches = (run.data as { batches: { batchSize: number; steps: number; rounds: unknown[]; instability: { barriers: number[] }[] }[] }).batches;
     expect(batches.map((b) => [b.batchSize, b.steps, b.rounds.length, b.instability.map((i) => i.barriers.length)])).toEqual([[128, 40, 2, [1]], [256, 20, 2, [1]]]);
   }, 300_000);
@@ -107,7 +116,7 @@ describe("a figure's walkthrough", () => {
 
   it("walks through the sparse subnetworks at k = 0: IMP and both baselines at one density", async () => {
     const config: SparseAtKConfig = { ...tiny(figureConfig<SparseAtKConfig>("lmc/sparse-k0", "quick")), density: 0.5 };
-    const { run } = await walkAndCompare("lmc/sparse-k0", config, ["dense", "imp-levels", "subnetworks", "copies", "paths", "summarise"]);
+    const { run } = await walkAndCompare("lmc/sparse-k0", config, ["dense", "impLevels", "subnetworks", "copies", "paths", "summarise"]);
     const data = run.data as { level: number; rows: { kind: string; perInit: { paths: unknown[] }[] }[] };
     expect(data.level).toBe(1);
     expect(data.rows.map((r) => [r.kind, r.perInit.map((m) => m.paths.length)])).toEqual([["imp", [1]], ["random-pruning", [1]], ["random-reinit", [1]]]);
@@ -116,7 +125,7 @@ describe("a figure's walkthrough", () => {
   it("walks through the successive IMP levels, the same steps for the unstable setting", async () => {
     expect(FIGURES.filter((f) => f.steps === SUCCESSIVE_LEVELS_STEPS).map((f) => f.id)).toEqual(["unmasking/successive-levels", "unstable/successive-levels", "unstable-bn/successive-levels"]);
     const config: SuccessiveLevelsConfig = { ...tiny(figureConfig<SuccessiveLevelsConfig>("unmasking/successive-levels", "quick")), rewindSteps: [0, 10], maxLevel: 2 };
-    const { run } = await walkAndCompare("unmasking/successive-levels", config, ["parents", "reference", "imp-levels", "paths", "summarise"]);
+    const { run } = await walkAndCompare("unmasking/successive-levels", config, ["parents", "reference", "impLevels", "paths", "summarise"]);
     const pairs = (run.data as { pairs: { k: number; level: number }[] }).pairs;
     expect(pairs.map((p) => `${p.k} ${p.level}`)).toEqual(["0 0", "0 1", "10 0", "10 1"]);
   }, 300_000);
@@ -124,7 +133,7 @@ describe("a figure's walkthrough", () => {
   it("walks through the perturbations at the rewind point, the same steps for the unstable setting", async () => {
     expect(FIGURES.filter((f) => f.steps === PERTURBATION_STEPS).map((f) => f.id)).toEqual(["unmasking/perturbation", "unstable/perturbation", "unstable-bn/perturbation"]);
     const config: PerturbationConfig = { ...tiny(figureConfig<PerturbationConfig>("unmasking/perturbation", "quick")), rewindSteps: [0], levels: [1], scales: [1, 4] };
-    const { run } = await walkAndCompare("unmasking/perturbation", config, ["imp-levels", "copies", "stability", "pruned-norms", "perturbed", "paths", "summarise"]);
+    const { run } = await walkAndCompare("unmasking/perturbation", config, ["impLevels", "copies", "stability", "prunedNorms", "perturbed", "paths", "summarise"]);
     const data = run.data as { cells: { scale: number; norm: number; prunedNorm: number }[]; points: { level: number; instabilities: number[] }[] };
     expect(data.cells.map((x) => x.scale)).toEqual([1, 4]);
     expect(data.cells[1].norm).toBeCloseTo(4 * data.cells[0].prunedNorm);
@@ -135,7 +144,7 @@ describe("a figure's walkthrough", () => {
   it("walks through the plain vs batch-norm comparison: both grids, the plain network at the batch-norm rate, every rewind point", async () => {
     const quick = figureConfig<PlainVsBnConfig>("unstable-bn/plain-vs-bn", "quick");
     const config: PlainVsBnConfig = { ...quick, bn: tiny(quick.bn), plain: tiny(quick.plain), rewindSteps: [0, 10], levels: [1], batches: 2 };
-    const { run } = await walkAndCompare("unstable-bn/plain-vs-bn", config, ["grids", "plain-at-bn-rate", "rewind-points", "rescaled", "summarise"]);
+    const { run } = await walkAndCompare("unstable-bn/plain-vs-bn", config, ["grids", "plainAtBnRate", "rewindPoints", "rescaled", "summarise"]);
     const data = run.data as PlainVsBnData;
     expect(data.subnetworks.map((x) => `${x.network} ${x.k} ${x.level} ${x.instabilities.length}`)).toEqual(["bn 0 1 1", "bn 10 1 1", "plain 0 1 1", "plain 10 1 1"]);
     expect(data.plainAtBnRate).toHaveLength(1);
@@ -162,14 +171,14 @@ describe("a figure's walkthrough", () => {
 
   it("walks through the flatness analysis: one IMP chain per prune fraction", async () => {
     const config: FlatnessConfig = { ...tiny(figureConfig<FlatnessConfig>("unmasking/flatness", "quick")), fractions: [0.5, 0.8], targetDensity: 0.5, hessianSubset: 100, hessianIterations: 5 };
-    const { run } = await walkAndCompare("unmasking/flatness", config, ["dense", "imp-levels", "hessian", "paths", "summarise"]);
+    const { run } = await walkAndCompare("unmasking/flatness", config, ["dense", "impLevels", "hessian", "paths", "summarise"]);
     const cells = (run.data as { cells: { fraction: number; level: number }[] }).cells;
     expect(cells.map((x) => `${x.fraction} ${x.level}`)).toEqual(["0.5 0", "0.8 0"]);
   }, 300_000);
 
   it("walks through IMP vs pruning without retraining", async () => {
     const config: RetrainingConfig = { ...tiny(figureConfig<RetrainingConfig>("unmasking/retraining", "quick")), maxLevel: 1 };
-    const { run } = await walkAndCompare("unmasking/retraining", config, ["imp-levels", "imp-accuracy", "no-retraining", "magnitudes", "summarise"]);
+    const { run } = await walkAndCompare("unmasking/retraining", config, ["impLevels", "impAccuracy", "noRetraining", "magnitudes", "summarise"]);
     const rows = (run.data as { rows: { level: number }[] }).rows;
     expect(rows.map((r) => r.level)).toEqual([1]);
   }, 300_000);

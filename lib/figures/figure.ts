@@ -38,29 +38,57 @@ export interface Figure<C = unknown, D extends object = any> {
   compute(config: C): Promise<D>;
   render(config: C, data: D): FigureResult;
   /**
-   * The method as named steps, when the figure is written that way: `compute` runs them in order, and a
-   * notebook shows one cell per step (each step re-derives its configs from `config`, finds what earlier
-   * steps trained in the run cache, and leaves its results in `state`; the last one leaves `state.data`).
+   * The method as named steps, when the figure is written that way (a `Method`): `compute` runs them in
+   * order, and a notebook shows one cell per step, `const paths = await walk.paths()`. Each step re-derives
+   * its configs from `config`, finds what earlier steps trained in the run cache, and returns its result,
+   * which later steps read by the step's name; the last step's result is the figure's data.
    */
   steps?: FigureStep<C>[];
 }
 
 /** One step of a figure's method: a cell of its notebook, and part of `compute` for the CLI. */
-export interface FigureStep<C> {
-  id: string;
+export interface FigureStep<C, Done = any, K extends string = string, R = unknown> {
+  /** The step's name, and the name of its result (for later steps and in the notebook cell). */
+  id: K;
   /** What the step does, as a method section would say it (the markdown above its cell). */
   doc: string;
-  run(config: C, state: Record<string, unknown>): Promise<void>;
+  /** Runs the step from the config and the results of the steps before it, by name. */
+  run(config: C, done: Done): Promise<R>;
 }
 
-/** `compute` of a figure written as steps: every step in order; the data is what the last one left. */
-export function computeBySteps<C, D>(steps: FigureStep<C>[]): (config: C) => Promise<D> {
-  return async (config) => {
-    const state: Record<string, unknown> = {};
-    for (const step of steps) await step.run(config, state);
-    if (!("data" in state)) throw new Error(`the last step (${steps[steps.length - 1]?.id}) left no data`);
-    return state.data as D;
+/**
+ * A figure's method: its steps in order, each reading the results of the ones before it by name, typed
+ * (`done.paths` is what the `paths` step returned). Built step by step: `method<C>().step(...).step(...)`.
+ */
+export interface Method<C, Done extends object = {}, D = never> {
+  readonly steps: FigureStep<C>[];
+  /** Appends a step; its result is `done[id]` for the steps after it. */
+  step<K extends string, R>(id: K, doc: string, run: (c: C, done: Done) => Promise<R>): Method<C, Done & { [P in K]: R }, R>;
+  /** Appends a step made elsewhere (one that several methods share). */
+  add<K extends string, R>(step: FigureStep<C, Done, K, R>): Method<C, Done & { [P in K]: R }, R>;
+  /** Every step in order; the data is the last step's result. */
+  compute(c: C): Promise<D>;
+}
+
+export function method<C>(): Method<C> {
+  return methodOf<C, {}, never>([]);
+}
+
+function methodOf<C, Done extends object, D>(steps: FigureStep<C>[]): Method<C, Done, D> {
+  return {
+    steps,
+    step: (id, doc, run) => methodOf([...steps, { id, doc, run }]),
+    add: (step) => methodOf([...steps, step]),
+    compute: (c) => computeBySteps<C, D>(steps, c),
   };
+}
+
+/** Runs `steps` in order, each with the results of those before it; returns the last one's. */
+export async function computeBySteps<C, D>(steps: FigureStep<C>[], config: C): Promise<D> {
+  if (!steps.length) throw new Error("a method needs at least one step");
+  const done: Record<string, unknown> = {};
+  for (const step of steps) done[step.id] = await step.run(config, done);
+  return done[steps[steps.length - 1].id] as D;
 }
 
 export function defineFigure<C, D extends object = any>(figure: Figure<C, D>): Figure<C, D> {

@@ -19,6 +19,9 @@ function outputIds(f: Figure): { plots: string[]; tables: string[] } | null {
   return { plots: r.plots.map((p) => p.id), tables: r.tables.map((t) => t.id) };
 }
 
+/** A step's cell: its call, its result named (the last step's result is the figure's data). */
+const stepCell = (id: string, last: boolean) => `const ${last ? "data" : id} = await walk.${id}();`;
+
 /** The method one cell per step: the config (editable), each step, then each plot and table in a cell of its own. */
 function walkthroughCells(f: Figure): unknown[] {
   const ids = outputIds(f);
@@ -27,7 +30,7 @@ function walkthroughCells(f: Figure): unknown[] {
     markdown("## The experiment's config\n\nThe preset's config, as an object you can edit: change any field (other k values, seeds, more pairs) and run the cells below again. Every run already trained for an earlier config is found in the cache, so only what is new is trained."),
     code(`const config = figureConfig(${id}, preset);\nconsole.log(JSON.stringify(config, null, 1));`),
     code(`const walk = walkthrough(${id}, preset, config);`),
-    ...f.steps!.flatMap((s, i) => [markdown(`### ${i + 1}. ${s.id}\n\n${s.doc}`), code(`await walk.step(${JSON.stringify(s.id)});`)]),
+    ...f.steps!.flatMap((s, i) => [markdown(`### ${i + 1}. ${s.id}\n\n${s.doc}`), code(stepCell(s.id, i === f.steps!.length - 1))]),
     markdown("## The report\n\nWrites data.json, report.html and provenance.json (to the scratch folder) and states every claim of the paper against this run's numbers."),
     code("const run = walk.report();\nconsole.log(summary(run));"),
     markdown("## Plots"),

@@ -2,6 +2,7 @@ import { BatchNormPath } from "../lmc/bn-statistics";
 import { DataConfig } from "../data/registry";
 import { TrainHparams } from "../train/hparams";
 import { RunConfig } from "../store/run-config";
+import { RunSummary } from "../store/runs";
 import { branchAt, copies } from "../lmc/instability";
 import { PathResult } from "../lmc/path";
 import { evenAlphas } from "../lmc/barrier";
@@ -88,8 +89,8 @@ export interface Measured {
 }
 
 /** IMP chains, one task per chain (each level needs the previous one): every level's mask and training. */
-export async function trainChains(chains: RunConfig[]): Promise<void> {
-  await runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+export async function trainChains(chains: RunConfig[]): Promise<RunSummary[]> {
+  return runTasks(chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
 }
 
 /** The pairs of copies of each starting network (data orders 2p+1 and 2p+2); `start` indexes `starts`. */
@@ -97,8 +98,8 @@ export function copyPairs(c: Pick<SparseSetup, "pairs">, starts: RunConfig[]): {
   return starts.flatMap((start, i) => Array.from({ length: c.pairs }, (_, p) => ({ start: i, runs: copies(start, [2 * p + 1, 2 * p + 2]) })));
 }
 
-export async function trainCopies(pairs: { runs: RunConfig[] }[]): Promise<void> {
-  await runTasks(pairs.flatMap((p) => p.runs.map((config, j) => ({ kind: "run" as const, config, label: `copy ${j + 1}` }))));
+export async function trainCopies(pairs: { runs: RunConfig[] }[]): Promise<RunSummary[]> {
+  return runTasks(pairs.flatMap((p) => p.runs.map((config, j) => ({ kind: "run" as const, config, label: `copy ${j + 1}` }))));
 }
 
 /** The linear path between the two copies of each pair. */

@@ -1,8 +1,7 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { method, defineFigure, FigureResult } from "../figure";
 import { check, Verdict } from "../claims";
 import { color } from "../plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun } from "../../greedy/experiment";
-import { RunSummary } from "../../store/runs";
 import { geometricSteps } from "../../greedy/checkpoints";
 import { at, randomAt, SETUP_METHOD, spec, stepAxis, stepX } from "./common";
 import { greedySetup } from "../settings/mean-field-mnist";
@@ -23,18 +22,16 @@ export interface GreedyBaselinesData {
 }
 
 /** The figure in steps (the notebook's cells; `compute` runs them in one go). */
-export const GREEDY_BASELINES_STEPS: FigureStep<GreedyBaselinesConfig>[] = [
-  {
-    id: "pretrain",
-    doc: "Pre-train the mean-field network by SGD on the first `size` training examples, saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
-    run: async (c, state) => {
-      [state.run] = await pretrain(c.setup, [c.size], geometricSteps(c.setup.train.steps));
-    },
-  },
-  {
-    id: "select",
-    doc: "At every checkpoint: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples and on the test set (cached per checkpoint).",
-    run: async (c, state) => {
+export const GREEDY_BASELINES = method<GreedyBaselinesConfig>()
+  .step(
+    "pretrain",
+    "Pre-train the mean-field network by SGD on the first `size` training examples, saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
+    async (c) => (await pretrain(c.setup, [c.size], geometricSteps(c.setup.train.steps)))[0],
+  )
+  .step(
+    "select",
+    "At every checkpoint: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples and on the test set (cached per checkpoint).",
+    async (c, done): Promise<GreedyBaselinesData> => {
       const steps = geometricSteps(c.setup.train.steps);
       const checkpoints: CheckpointMeasurement[] = [];
       for (const step of steps) {
@@ -42,12 +39,13 @@ export const GREEDY_BASELINES_STEPS: FigureStep<GreedyBaselinesConfig>[] = [
         console.error(`[gfs] step ${step}: GFS ${m.gfs.losses[m.gfs.losses.length - 1].toFixed(4)}, magnitude ${at(m.magnitude, c.spec.size).trainLoss.toFixed(4)}`);
         checkpoints.push(m);
       }
-      state.data = { steps, denseTestAccuracy: (state.run as RunSummary).test.accuracy, checkpoints };
+      return { steps, denseTestAccuracy: done.pretrain.test.accuracy, checkpoints };
     },
-  },
-];
+  );
 
-const compute: (c: GreedyBaselinesConfig) => Promise<GreedyBaselinesData> = computeBySteps(GREEDY_BASELINES_STEPS);
+export const GREEDY_BASELINES_STEPS = GREEDY_BASELINES.steps;
+
+const compute: (c: GreedyBaselinesConfig) => Promise<GreedyBaselinesData> = GREEDY_BASELINES.compute;
 
 function render(c: GreedyBaselinesConfig, d: GreedyBaselinesData): FigureResult {
   const n = c.spec.size;

@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { method, defineFigure, FigureResult } from "../figure";
 import { check, ClaimCheck, combine, Verdict } from "../claims";
 import { color, hline } from "../plot-helpers";
 import { GreedySetup, SelectionSpec, CheckpointMeasurement, measureCheckpoint, pretrain, pretrainRun, seedSetup } from "../../greedy/experiment";
@@ -50,23 +50,23 @@ export function validateThresholdConfig(c: GreedyThresholdConfig): void {
 }
 
 /** The figure in steps (the notebook's cells; `compute` runs them in one go). */
-export const GREEDY_THRESHOLD_STEPS: FigureStep<GreedyThresholdConfig>[] = [
-  {
-    id: "pretrain",
-    doc: "Pre-train one mean-field network per training-set size and seed by SGD on the first that many training examples (seed r: initialisation seed and data-order seed shifted by r; every size of a seed shares them), saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
-    run: async (c, state) => {
+export const GREEDY_THRESHOLD = method<GreedyThresholdConfig>()
+  .step(
+    "pretrain",
+    "Pre-train one mean-field network per training-set size and seed by SGD on the first that many training examples (seed r: initialisation seed and data-order seed shifted by r; every size of a seed shares them), saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
+    async (c) => {
       validateThresholdConfig(c);
       const runs: RunSummary[][] = [];
       for (let r = 0; r < c.seeds; r++) runs.push(await pretrain(seedSetup(c.setup, r), c.sizes, geometricSteps(c.setup.train.steps)));
-      state.runs = runs;
+      return runs;
     },
-  },
-  {
-    id: "select",
-    doc: "At every checkpoint of every size and seed: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples, on held-out training examples and on the test set (cached per checkpoint).",
-    run: async (c, state) => {
+  )
+  .step(
+    "select",
+    "At every checkpoint of every size and seed: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples, on held-out training examples and on the test set (cached per checkpoint).",
+    async (c, done): Promise<GreedyThresholdData> => {
       const steps = geometricSteps(c.setup.train.steps);
-      const runs = state.runs as RunSummary[][];
+      const runs = done.pretrain;
       const results: SizeResult[] = [];
       for (const [i, size] of c.sizes.entries()) {
         for (let r = 0; r < c.seeds; r++) {
@@ -80,12 +80,13 @@ export const GREEDY_THRESHOLD_STEPS: FigureStep<GreedyThresholdConfig>[] = [
           results.push({ size, seed: r, denseTestAccuracy: runs[r][i].test.accuracy, checkpoints });
         }
       }
-      state.data = { steps, results };
+      return { steps, results };
     },
-  },
-];
+  );
 
-const compute: (c: GreedyThresholdConfig) => Promise<GreedyThresholdData> = computeBySteps(GREEDY_THRESHOLD_STEPS);
+export const GREEDY_THRESHOLD_STEPS = GREEDY_THRESHOLD.steps;
+
+const compute: (c: GreedyThresholdConfig) => Promise<GreedyThresholdData> = GREEDY_THRESHOLD.compute;
 
 /**
  * The pre-training iteration beyond which the loss stays at most `level`: the first checkpoint from which

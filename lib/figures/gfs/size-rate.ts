@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { method, defineFigure, FigureResult } from "../figure";
 import { check, ClaimCheck, Verdict } from "../claims";
 import { thresholdSide } from "../../lmc/stability";
 import { color } from "../plot-helpers";
@@ -35,26 +35,27 @@ function checkpointOf(c: GreedyRateConfig): number {
 }
 
 /** The figure in steps (the notebook's cells; `compute` runs them in one go). */
-export const GREEDY_RATE_STEPS: FigureStep<GreedyRateConfig>[] = [
-  {
-    id: "pretrain",
-    doc: "Pre-train the mean-field network by SGD on the first `size` training examples, saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
-    run: async (c) => {
+export const GREEDY_RATE = method<GreedyRateConfig>()
+  .step(
+    "pretrain",
+    "Pre-train the mean-field network by SGD on the first `size` training examples, saving checkpoints at iterations 0, 1, 2, 4, ..., T.",
+    async (c) => {
       checkpointOf(c);
-      await pretrain(c.setup, [c.size], geometricSteps(c.setup.train.steps));
+      return pretrain(c.setup, [c.size], geometricSteps(c.setup.train.steps));
     },
-  },
-  {
-    id: "select",
-    doc: "At the chosen checkpoint: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples and on the test set (cached).",
-    run: async (c, state) => {
+  )
+  .step(
+    "select",
+    "At the chosen checkpoint: greedy forward selection to the target size n, magnitude pruning and random selection at every evaluation size, and the dense network, each measured by its loss on the selection examples and on the test set (cached).",
+    async (c): Promise<GreedyRateData> => {
       const step = checkpointOf(c);
-      state.data = { step, measurement: await measureCheckpoint(c.setup, pretrainRun(c.setup, c.size), step, c.spec) };
+      return { step, measurement: await measureCheckpoint(c.setup, pretrainRun(c.setup, c.size), step, c.spec) };
     },
-  },
-];
+  );
 
-const compute: (c: GreedyRateConfig) => Promise<GreedyRateData> = computeBySteps(GREEDY_RATE_STEPS);
+export const GREEDY_RATE_STEPS = GREEDY_RATE.steps;
+
+const compute: (c: GreedyRateConfig) => Promise<GreedyRateData> = GREEDY_RATE.compute;
 
 /** Log-log slope of (loss - reference) vs n over the points with n >= from and a positive gap. */
 export function gapSlope(ns: number[], losses: number[], reference: number, from: number) {

@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult } from "../figure";
+import { method, defineFigure, FigureResult } from "../figure";
 import { copiesStep, impLevelsStep, pairPathsStep } from "../protocols/sparse-steps";
 import { ClaimCheck, STABILITY, iffCheck, matchingThreshold, sideLabel, thresholdCheck } from "../claims";
 import { stabilitySide, thresholdSide } from "../../lmc/stability";
@@ -9,8 +9,6 @@ import { isMatching } from "../../lottery/matching";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas } from "../../lmc/barrier";
 import { levelForDensity, nominalDensity } from "../../prune/imp";
-import { RunSummary } from "../../store/runs";
-import { PathResult } from "../../lmc/path";
 import { MeanStd, meanPm, meanStd, meanStdSeries, plural } from "../../util/stats";
 import { UserError } from "../../util/errors";
 
@@ -33,50 +31,47 @@ function plan(c: SparseAtKConfig) {
   return { level, starts, chains, pairs: copyPairs(c, starts.map((x) => x.config)) };
 }
 
-type Summaries = RunSummary[];
-
 /**
  * The comparison in steps (the notebook's cells; `runSparseAtK` runs them in one go). Each wave of
  * independent work is spread over the worker pool; the IMP chains go first, one task per chain.
  */
-export const SPARSE_AT_K_STEPS: FigureStep<SparseAtKConfig>[] = [
-  {
-    id: "dense",
-    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at the rewind step k: its accuracy is what a subnetwork has to match.",
-    run: async (c, state) => {
+export const SPARSE_AT_K = method<SparseAtKConfig>()
+  .step(
+    "dense",
+    "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at the rewind step k: its accuracy is what a subnetwork has to match.",
+    async (c) => {
       if (plan(c).level < 1) throw new UserError(`density ${c.density} needs no pruning; choose a density below 1.`);
-      state.dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
+      return runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
     },
-  },
-  impLevelsStep(
+  )
+  .add(impLevelsStep(
     "For every initialisation, run IMP to the first level that reaches the target density: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end.",
     (c) => plan(c).chains,
-  ),
-  {
-    id: "subnetworks",
-    doc: "Train the three subnetworks at that level with data order 0: IMP's, random pruning (a random mask with IMP's per-layer densities, rewound to the same W_k) and random reinitialisation (IMP's mask, fresh weights).",
-    run: async (c, state) => {
-      state.subnetworks = await runTasks(plan(c).starts.map((x) => ({ kind: "run" as const, config: x.config, label: "subnetwork" })));
-    },
-  },
-  copiesStep("Train pairs of copies of every subnetwork from its starting weights to the end with different data orders (2p+1 and 2p+2).", (c) => plan(c).pairs),
-  pairPathsStep((c) => plan(c).pairs),
-  {
-    id: "summarise",
-    doc: "Per kind of subnetwork and initialisation: its test error and its instability paths; the dense networks' mean accuracy, against which matching is judged.",
-    run: async (c, state) => {
+  ))
+  .step(
+    "subnetworks",
+    "Train the three subnetworks at that level with data order 0: IMP's, random pruning (a random mask with IMP's per-layer densities, rewound to the same W_k) and random reinitialisation (IMP's mask, fresh weights).",
+    async (c) => runTasks(plan(c).starts.map((x) => ({ kind: "run" as const, config: x.config, label: "subnetwork" }))),
+  )
+  .add(copiesStep("Train pairs of copies of every subnetwork from its starting weights to the end with different data orders (2p+1 and 2p+2).", (c) => plan(c).pairs))
+  .add(pairPathsStep((c) => plan(c).pairs))
+  .step(
+    "summarise",
+    "Per kind of subnetwork and initialisation: its test error and its instability paths; the dense networks' mean accuracy, against which matching is judged.",
+    async (c, done) => {
       const { level, starts, pairs } = plan(c);
-      const summaries = state.subnetworks as Summaries;
-      const paths = state.paths as PathResult[];
+      const summaries = done.subnetworks;
+      const paths = done.paths;
       const measured: Measured[] = starts.map((_, i) => ({ testError: summaries[i].test.error, paths: paths.filter((_, j) => pairs[j].start === i) }));
       const rows: Row[] = SUBNETWORKS.map((kind) => ({ kind, perInit: measured.filter((_, i) => starts[i].kind === kind) }));
-      const denseAccuracy = meanStd((state.dense as Summaries).map((d) => d.test.accuracy));
-      state.data = { level, density: nominalDensity(c.fraction, level), denseAccuracy, rows };
+      const denseAccuracy = meanStd(done.dense.map((d) => d.test.accuracy));
+      return { level, density: nominalDensity(c.fraction, level), denseAccuracy, rows };
     },
-  },
-];
+  );
 
-export const runSparseAtK: (c: SparseAtKConfig) => Promise<{ level: number; density: number; denseAccuracy: MeanStd; rows: Row[] }> = computeBySteps(SPARSE_AT_K_STEPS);
+export const SPARSE_AT_K_STEPS = SPARSE_AT_K.steps;
+
+export const runSparseAtK = SPARSE_AT_K.compute;
 
 /**
  * "IMP subnetworks are matching exactly where they are stable" over this figure's IMP subnetworks (one density, one k):

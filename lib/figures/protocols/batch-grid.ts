@@ -1,11 +1,10 @@
-import { FigureStep, computeBySteps } from "../figure";
+import { method } from "../figure";
 import { SparseSetup, copyPairs, denseReplicate, denseRun, pairPaths, subnetwork, trainCopies } from "../../lottery/subnetworks";
 import { branchAt } from "../../lmc/instability";
 import { runTasks } from "../../parallel/pool";
 import { Task, TaskResult } from "../../parallel/tasks";
-import { PathResult } from "../../lmc/path";
 import { ensureMask } from "../../materialise/run";
-import { RunSummary, loadWeights } from "../../store/runs";
+import { loadWeights } from "../../store/runs";
 import { TrainHparams } from "../../train/hparams";
 import { evenAlphas } from "../../lmc/barrier";
 import { angularDistance } from "../../lmc/distance";
@@ -119,46 +118,45 @@ async function perBatch<T extends Task>(plans: BatchPlan[], tasks: (p: BatchPlan
   return lists.map((l) => results.slice(at, (at += l.length)));
 }
 
-type Summaries = RunSummary[][];
-
 /** The grid in steps (the notebooks' cells; `runBatchGrid` runs them in one go), every batch size in each. */
-export const BATCH_GRID_STEPS: FigureStep<BatchGridConfig>[] = [
-  {
-    id: "dense",
-    doc: "At every batch size (the same epochs, the rate held: steps and drops scale with 1 / batch), train the dense networks from W0: one per initialisation and data order, behind that batch size's matching threshold; data order 0 is IMP's dense network.",
-    run: async (c, state) => {
+export const BATCH_GRID = method<BatchGridConfig>()
+  .step(
+    "dense",
+    "At every batch size (the same epochs, the rate held: steps and drops scale with 1 / batch), train the dense networks from W0: one per initialisation and data order, behind that batch size's matching threshold; data order 0 is IMP's dense network.",
+    async (c) => {
       validate(c);
-      state.reference = await perBatch(plan(c), (p) => p.reference.map((r) => ({ kind: "run" as const, config: r.config, checkpoints: r.dataSeed === 0 ? [0] : [], label: "dense" })));
+      return perBatch(plan(c), (p) => p.reference.map((r) => ({ kind: "run" as const, config: r.config, checkpoints: r.dataSeed === 0 ? [0] : [], label: "dense" })));
     },
-  },
-  {
-    id: "imp-rounds",
-    doc: "Run IMP reset to initialisation (k = 0) for every round up to the last, one chain per initialisation and batch size: each round prunes the given fraction of the weights the previous one kept, by the magnitude of its trained weights, resets the survivors to W0 and trains to the end.",
-    run: async (c) => {
-      await perBatch(plan(c), (p) => p.chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
+  )
+  .step(
+    "impRounds",
+    "Run IMP reset to initialisation (k = 0) for every round up to the last, one chain per initialisation and batch size: each round prunes the given fraction of the weights the previous one kept, by the magnitude of its trained weights, resets the survivors to W0 and trains to the end.",
+    async (c) => {
+      return perBatch(plan(c), (p) => p.chains.map((config) => ({ kind: "run" as const, config, label: "IMP chain" })));
     },
-  },
-  {
-    id: "subnetworks",
-    doc: "At each reported round, the IMP subnetwork's test error (trained in the chain) and a random reinitialisation's: IMP's mask with fresh weights, trained from step 0.",
-    run: async (c, state) => {
+  )
+  .step(
+    "subnetworks",
+    "At each reported round, the IMP subnetwork's test error (trained in the chain) and a random reinitialisation's: IMP's mask with fresh weights, trained from step 0.",
+    async (c) => {
       const plans = plan(c);
-      state.imp = await perBatch(plans, (p) => p.cells.map((x) => ({ kind: "run" as const, config: subnetwork(p.setup, "imp", x.initSeed, 0, x.level) })));
-      state.reinit = await perBatch(plans, (p) => p.cells.map((x) => ({ kind: "run" as const, config: subnetwork(p.setup, "random-reinit", x.initSeed, 0, x.level), label: "random reinit" })));
+      const imp = await perBatch(plans, (p) => p.cells.map((x) => ({ kind: "run" as const, config: subnetwork(p.setup, "imp", x.initSeed, 0, x.level) })));
+      const reinit = await perBatch(plans, (p) => p.cells.map((x) => ({ kind: "run" as const, config: subnetwork(p.setup, "random-reinit", x.initSeed, 0, x.level), label: "random reinit" })));
+      return { imp, reinit };
     },
-  },
-  {
-    id: "copies",
-    doc: "At every batch size, train pairs of copies of the dense network from W0 with different data orders (2p+1 and 2p+2; the dense instability at k = 0), and at the rounds chosen for the instability analysis, pairs of copies of each IMP subnetwork from m * W0.",
-    run: async (c) => {
+  )
+  .step(
+    "copies",
+    "At every batch size, train pairs of copies of the dense network from W0 with different data orders (2p+1 and 2p+2; the dense instability at k = 0), and at the rounds chosen for the instability analysis, pairs of copies of each IMP subnetwork from m * W0.",
+    async (c) => {
       validate(c);
-      await trainCopies(plan(c).flatMap((p) => [...p.densePairs, ...p.pairs]));
+      return trainCopies(plan(c).flatMap((p) => [...p.densePairs, ...p.pairs]));
     },
-  },
-  {
-    id: "paths",
-    doc: "Evaluate the error along the linear path between the two copies of every pair (dense and IMP), and between the solutions of every two successive rounds (round L and L + 1, under round L + 1's mask; round 0 is the dense network).",
-    run: async (c, state) => {
+  )
+  .step(
+    "paths",
+    "Evaluate the error along the linear path between the two copies of every pair (dense and IMP), and between the solutions of every two successive rounds (round L and L + 1, under round L + 1's mask; round 0 is the dense network).",
+    async (c) => {
       const plans = plan(c);
       const instability = [];
       const dense = [];
@@ -166,23 +164,22 @@ export const BATCH_GRID_STEPS: FigureStep<BatchGridConfig>[] = [
         dense.push(await pairPaths(p.setup, p.densePairs));
         instability.push(await pairPaths(p.setup, p.pairs));
       }
-      state.denseInstability = dense;
-      state.instability = instability;
       const alphas = evenAlphas(c.alphas);
-      state.rounds = await perBatch(plans, (p) => p.ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
+      const rounds = await perBatch(plans, (p) => p.ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
+      return { dense, instability, rounds };
     },
-  },
-  {
-    id: "summarise",
-    doc: "Per batch size: the dense, IMP and reinitialised test errors; the dense network's instability at k = 0 (and the alpha-weighted barrier) per pair of copies; each IMP pair's instability (the largest error on its path minus the mean of its endpoints'); for every two successive rounds, the barrier between them and the angular distance 2 * angle / pi between their solutions over round L + 1's weights.",
-    run: async (c, state) => {
+  )
+  .step(
+    "summarise",
+    "Per batch size: the dense, IMP and reinitialised test errors; the dense network's instability at k = 0 (and the alpha-weighted barrier) per pair of copies; each IMP pair's instability (the largest error on its path minus the mean of its endpoints'); for every two successive rounds, the barrier between them and the angular distance 2 * angle / pi between their solutions over round L + 1's weights.",
+    async (c, done) => {
       const batches: BatchResult[] = [];
       for (const [b, p] of plan(c).entries()) {
-        const imp = (state.imp as Summaries)[b];
-        const reinit = (state.reinit as Summaries)[b];
-        const paths = (state.instability as PathResult[][])[b];
-        const densePaths = (state.denseInstability as PathResult[][])[b];
-        const roundPaths = (state.rounds as PathResult[][])[b];
+        const imp = done.subnetworks.imp[b];
+        const reinit = done.subnetworks.reinit[b];
+        const paths = done.paths.instability[b];
+        const densePaths = done.paths.dense[b];
+        const roundPaths = done.paths.rounds[b];
         const rounds: RoundPair[] = [];
         for (const [i, [a, z]] of p.ends.entries()) {
           const mask = await ensureMask(z.mask!);
@@ -191,18 +188,18 @@ export const BATCH_GRID_STEPS: FigureStep<BatchGridConfig>[] = [
         batches.push({
           batchSize: p.batchSize,
           steps: p.setup.train.steps,
-          denseErrors: (state.reference as Summaries)[b].map((r) => r.test.error),
+          denseErrors: done.dense[b].map((r) => r.test.error),
           denseInstability: p.densePairs.map((q, j) => ({ initSeed: c.initSeeds[q.start], barrier: densePaths[j].test.meanBarrier, linearBarrier: densePaths[j].test.linearBarrier })),
           levels: p.cells.map((x, i) => ({ ...x, density: nominalDensity(c.fraction, x.level), impError: imp[i].test.error, reinitError: reinit[i].test.error })),
           instability: p.unstable.map((x, i) => ({ ...x, barriers: paths.filter((_, j) => p.pairs[j].start === i).map((q) => q.test.meanBarrier) })),
           rounds,
         });
       }
-      state.data = { batches };
+      return { batches };
     },
-  },
-];
+  );
 
-export const runBatchGrid: (c: BatchGridConfig) => Promise<{ batches: BatchResult[] }> = computeBySteps(BATCH_GRID_STEPS);
+export const BATCH_GRID_STEPS = BATCH_GRID.steps;
+export const runBatchGrid = BATCH_GRID.compute;
 
 export type BatchGridData = Awaited<ReturnType<typeof runBatchGrid>>;

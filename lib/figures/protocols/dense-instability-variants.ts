@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, FigureResult, FigureProtocol } from "../figure";
+import { FigureStep, method, FigureResult, FigureProtocol } from "../figure";
 import { ClaimCheck, STABILITY, check, sideLabel, thresholdCheck } from "../claims";
 import { stabilitySide, thresholdSide } from "../../lmc/stability";
 import { DENSE_INSTABILITY_STEPS, DenseInstabilityConfig, DenseInstabilityData, denseInstabilityViews } from "./dense-instability";
@@ -45,21 +45,34 @@ function settings(c: UnstableDenseConfig): { id: string; config: DenseInstabilit
 }
 
 /**
- * The dense instability analysis's own steps, each run for every setting in turn (each setting keeps its
- * state apart); once the last one has left every setting's data, the figure's data is theirs together.
+ * One of the dense instability analysis's own steps, run for every setting in turn, each with its own
+ * earlier results: its result is one per setting, in the order of `settings`.
  */
-export const UNSTABLE_DENSE_STEPS: FigureStep<UnstableDenseConfig>[] = DENSE_INSTABILITY_STEPS.map((step) => ({
-  id: step.id,
-  doc: `${step.doc} For the standard setting, then at k = 0 for each variant the config lists (Low, Warmup).`,
-  run: async (c, state) => {
-    const own = (id: string) => (state[id] ??= {}) as Record<string, unknown>;
-    for (const s of settings(c)) await step.run(s.config, own(s.id));
-    const [standard, ...variants] = settings(c).map((s) => own(s.id).data as DenseInstabilityData | undefined);
-    if (standard && variants.every((v) => v)) state.data = { standard, variants };
-  },
-}));
+function perSetting<K extends string>(id: K): FigureStep<UnstableDenseConfig, Record<string, unknown[]>, K, unknown[]> {
+  const step = DENSE_INSTABILITY_STEPS.find((s) => s.id === id)!;
+  return {
+    id,
+    doc: `${step.doc} For the standard setting, then at k = 0 for each variant the config lists (Low, Warmup).`,
+    run: async (c, done) => {
+      const results: unknown[] = [];
+      for (const [i, s] of settings(c).entries()) results.push(await step.run(s.config, Object.fromEntries(Object.entries(done).map(([k, r]) => [k, r[i]]))));
+      return results;
+    },
+  };
+}
 
-export const runUnstableDense: (c: UnstableDenseConfig) => Promise<{ standard: DenseInstabilityData; variants: DenseInstabilityData[] }> = computeBySteps(UNSTABLE_DENSE_STEPS);
+/** The dense analysis's steps for every setting; the data is every setting's, the standard one first. */
+export const UNSTABLE_DENSE = method<UnstableDenseConfig>()
+  .add(perSetting("parents"))
+  .add(perSetting("copies"))
+  .add(perSetting("paths"))
+  .step("summarise", perSetting("summarise").doc, async (c, done) => {
+    const [standard, ...variants] = (await perSetting("summarise").run(c, done)) as DenseInstabilityData[];
+    return { standard, variants };
+  });
+
+export const UNSTABLE_DENSE_STEPS = UNSTABLE_DENSE.steps;
+export const runUnstableDense = UNSTABLE_DENSE.compute;
 
 type Data = Awaited<ReturnType<typeof runUnstableDense>>;
 

@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, FigureResult } from "../figure";
+import { method, FigureResult } from "../figure";
 import { sideLabel } from "../claims";
 import { stabilitySide } from "../../lmc/stability";
 import { errorBars, hline, meanBand, spreadCaption } from "../plot-helpers";
@@ -8,7 +8,6 @@ import { TrainHparams } from "../../train/hparams";
 import { denseRun } from "../../lottery/subnetworks";
 import { branchAt, copies } from "../../lmc/instability";
 import { runTasks } from "../../parallel/pool";
-import { RunConfig } from "../../store/run-config";
 import { PathResult } from "../../lmc/path";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { meanPm, meanStd, meanStdSeries, plural } from "../../util/stats";
@@ -75,42 +74,40 @@ function plan(c: DenseInstabilityConfig) {
   return { parents, cells };
 }
 
-type Summaries = Awaited<ReturnType<typeof runTasks<{ kind: "run"; config: RunConfig }>>>;
-
 /**
  * The analysis in four steps (the notebook's cells; `runDenseInstability` runs them in one go). Each wave of
  * independent work is spread over the worker pool.
  */
-export const DENSE_INSTABILITY_STEPS: FigureStep<DenseInstabilityConfig>[] = [
-  {
-    id: "parents",
-    doc: "Train one parent network per initialisation seed from W0 with data order 0, saving its weights W_k at every branch step k.",
-    run: async (c, state) => {
+export const DENSE_INSTABILITY = method<DenseInstabilityConfig>()
+  .step(
+    "parents",
+    "Train one parent network per initialisation seed from W0 with data order 0, saving its weights W_k at every branch step k.",
+    async (c) => {
       validate(c);
-      state.dense = await runTasks(plan(c).parents.map((config, i) => ({ kind: "run" as const, config, checkpoints: c.ks, label: `parent init ${c.initSeeds[i]}` })));
+      return runTasks(plan(c).parents.map((config, i) => ({ kind: "run" as const, config, checkpoints: c.ks, label: `parent init ${c.initSeeds[i]}` })));
     },
-  },
-  {
-    id: "copies",
-    doc: "For every parent, k and pair, train two copies from W_k to the end with different data orders (2p+1 and 2p+2): the learning-rate schedule continues from k, the optimizer starts fresh.",
-    run: async (c) => {
+  )
+  .step(
+    "copies",
+    "For every parent, k and pair, train two copies from W_k to the end with different data orders (2p+1 and 2p+2): the learning-rate schedule continues from k, the optimizer starts fresh.",
+    async (c) => {
       const { cells } = plan(c);
-      await runTasks(cells.flatMap((cell) => cell.runs.map((config, j) => ({ kind: "run" as const, config, label: `init ${cell.initSeed} k=${cell.k} pair ${cell.pair} copy ${j + 1}` }))));
+      return runTasks(cells.flatMap((cell) => cell.runs.map((config, j) => ({ kind: "run" as const, config, label: `init ${cell.initSeed} k=${cell.k} pair ${cell.pair} copy ${j + 1}` }))));
     },
-  },
-  {
-    id: "paths",
-    doc: "Evaluate the error along the linear path between the two copies of every pair, at evenly spaced alphas, on the test set and a training subset.",
-    run: async (c, state) => {
+  )
+  .step(
+    "paths",
+    "Evaluate the error along the linear path between the two copies of every pair, at evenly spaced alphas, on the test set and a training subset.",
+    async (c) => {
       const alphas = evenAlphas(c.alphas);
-      state.paths = await runTasks(plan(c).cells.map((cell) => ({ kind: "path" as const, a: cell.runs[0], b: cell.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
+      return runTasks(plan(c).cells.map((cell) => ({ kind: "path" as const, a: cell.runs[0], b: cell.runs[1], options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
     },
-  },
-  {
-    id: "summarise",
-    doc: "Instability of each pair: the largest error on the path minus the mean of its endpoints' errors; then its mean and spread at every k, and whether it is below the 2-point threshold.",
-    run: async (c, state) => {
-      const paths = state.paths as PathResult[];
+  )
+  .step(
+    "summarise",
+    "Instability of each pair: the largest error on the path minus the mean of its endpoints' errors; then its mean and spread at every k, and whether it is below the 2-point threshold.",
+    async (c, done) => {
+      const paths = done.paths;
       const replicates: Replicate[] = plan(c).cells.map((cell, i) => ({ k: cell.k, initSeed: cell.initSeed, pair: cell.pair, childSeeds: cell.childSeeds, path: paths[i] }));
       const summary = c.ks.map((k): KSummary => {
         const rs = replicates.filter((r) => r.k === k);
@@ -126,12 +123,12 @@ export const DENSE_INSTABILITY_STEPS: FigureStep<DenseInstabilityConfig>[] = [
           stable: test.mean < STABILITY_THRESHOLD,
         };
       });
-      state.data = { replicates, summary, denseTestError: meanStd((state.dense as Summaries).map((d) => d.test.error)) };
+      return { replicates, summary, denseTestError: meanStd(done.parents.map((d) => d.test.error)) };
     },
-  },
-];
+  );
 
-export const runDenseInstability: (c: DenseInstabilityConfig) => Promise<{ replicates: Replicate[]; summary: KSummary[]; denseTestError: { mean: number; std: number } }> = computeBySteps(DENSE_INSTABILITY_STEPS);
+export const DENSE_INSTABILITY_STEPS = DENSE_INSTABILITY.steps;
+export const runDenseInstability = DENSE_INSTABILITY.compute;
 
 export type DenseInstabilityData = Awaited<ReturnType<typeof runDenseInstability>>;
 

@@ -1,4 +1,4 @@
-import { Figure, FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
+import { Figure, method, defineFigure, FigureResult, Preset } from "../figure";
 import { STABILITY, combine, sideLabel, thresholdCheck } from "../claims";
 import { stabilitySide } from "../../lmc/stability";
 import { color, hline, spreadCaption } from "../plot-helpers";
@@ -7,8 +7,7 @@ import { copiesStep, impLevelsStep } from "./sparse-steps";
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { ensureMask } from "../../materialise/run";
-import { RunSummary, loadWeights } from "../../store/runs";
-import { PathResult } from "../../lmc/path";
+import { loadWeights } from "../../store/runs";
 import { RunConfig } from "../../store/run-config";
 import { l2Norm } from "../../lmc/distance";
 import { HostParams } from "../../models/params";
@@ -65,65 +64,62 @@ function perturbedCells(c: PerturbationConfig, norms: number[]) {
  * The analysis in steps (the notebook's cells; `runPerturbation` runs them in one go). Each wave of
  * independent work is spread over the worker pool; IMP chains go one task per chain.
  */
-export const PERTURBATION_STEPS: FigureStep<PerturbationConfig>[] = [
-  impLevelsStep(
+export const PERTURBATION = method<PerturbationConfig>()
+  .add(impLevelsStep(
     "For every initialisation and rewind step k, run IMP one level past the deepest perturbed level (training the dense network first): each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained network are cached.",
     (c) => {
       validate(c);
       return plan(c).chains;
     },
-  ),
-  copiesStep(
+  ))
+  .add(copiesStep(
     "Train pairs of copies of every perturbed rewind point's subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2), so that the figure measures whether each point is stable rather than assuming it (the same runs as the rewind grid's copies: cached when that figure has run).",
     (c) => plan(c).pairs,
-  ),
-  {
-    id: "stability",
-    doc: "The instability of every perturbed rewind point: the error barrier on the linear path between its two copies, per pair (test set and a training subset).",
-    run: async (c, state) => {
-      state.stability = await pairPaths(c, plan(c).pairs);
-    },
-  },
-  {
-    id: "pruned-norms",
-    doc: "For every perturbed level L at every k and initialisation: the L2 norm, in level L's trained weights, of the weights that pruning to level L+1 removes. The noise is scaled to multiples of it.",
-    run: async (c, state) => {
+  ))
+  .step(
+    "stability",
+    "The instability of every perturbed rewind point: the error barrier on the linear path between its two copies, per pair (test set and a training subset).",
+    async (c) => pairPaths(c, plan(c).pairs),
+  )
+  .step(
+    "prunedNorms",
+    "For every perturbed level L at every k and initialisation: the L2 norm, in level L's trained weights, of the weights that pruning to level L+1 removes. The noise is scaled to multiples of it.",
+    async (c) => {
       const norms: number[] = [];
       for (const p of plan(c).points) norms.push(await prunedNorm(p.base, p.next));
-      state.norms = norms;
+      return norms;
     },
-  },
-  {
-    id: "perturbed",
-    doc: "Add Gaussian noise of each scale's norm to the unpruned weights of the starting point m * W_k (seed 100 + the scale's index), and train it to the end under the mask with data order 0.",
-    run: async (c, state) => {
-      const cells = perturbedCells(c, state.norms as number[]);
-      state.perturbed = await runTasks(cells.map((x) => ({ kind: "run" as const, config: x.perturbed, label: `k = ${x.k}, level ${x.level}, noise x${x.scale}` })));
+  )
+  .step(
+    "perturbed",
+    "Add Gaussian noise of each scale's norm to the unpruned weights of the starting point m * W_k (seed 100 + the scale's index), and train it to the end under the mask with data order 0.",
+    async (c, done) => {
+      const cells = perturbedCells(c, done.prunedNorms);
+      return runTasks(cells.map((x) => ({ kind: "run" as const, config: x.perturbed, label: `k = ${x.k}, level ${x.level}, noise x${x.scale}` })));
     },
-  },
-  {
-    id: "paths",
-    doc: "Evaluate the error along the linear path between every perturbed solution and the unperturbed one, on the test set and a training subset.",
-    run: async (c, state) => {
+  )
+  .step(
+    "paths",
+    "Evaluate the error along the linear path between every perturbed solution and the unperturbed one, on the test set and a training subset.",
+    async (c, done) => {
       const alphas = evenAlphas(c.alphas);
-      state.paths = await runTasks(perturbedCells(c, state.norms as number[]).map((x) => ({ kind: "path" as const, a: x.perturbed, b: x.base, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
+      return runTasks(perturbedCells(c, done.prunedNorms).map((x) => ({ kind: "path" as const, a: x.perturbed, b: x.base, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm } })));
     },
-  },
-  {
-    id: "summarise",
-    doc: "Per perturbed run: the noise's norm, the pruned norm it was scaled to, its test error, and the error barrier (test and train) between it and the unperturbed solution.",
-    run: async (c, state) => {
-      const summaries = state.perturbed as RunSummary[];
-      const paths = state.paths as PathResult[];
+  )
+  .step(
+    "summarise",
+    "Per perturbed run: the noise's norm, the pruned norm it was scaled to, its test error, and the error barrier (test and train) between it and the unperturbed solution.",
+    async (c, done) => {
+      const { perturbed: summaries, paths, stability } = done;
       const { points, pairs } = plan(c);
-      const stability = state.stability as PathResult[];
-      state.data = {
+      return {
         points: points.map(({ k, initSeed, level }, i) => ({ k, initSeed, level, instabilities: stability.filter((_, j) => pairs[j].start === i).map((p) => p.test.meanBarrier) })),
-        cells: perturbedCells(c, state.norms as number[]).map((x, i) => ({ k: x.k, initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
+        cells: perturbedCells(c, done.prunedNorms).map((x, i) => ({ k: x.k, initSeed: x.initSeed, level: x.level, scale: x.scale, norm: x.scale * x.reference, prunedNorm: x.reference, testError: summaries[i].test.error, barrier: paths[i].test.meanBarrier, trainBarrier: paths[i].train.meanBarrier })),
       };
     },
-  },
-];
+  );
+
+export const PERTURBATION_STEPS = PERTURBATION.steps;
 
 export interface PerturbationCell {
   k: number;
@@ -145,7 +141,7 @@ export interface PointStability {
   instabilities: number[];
 }
 
-export const runPerturbation: (c: PerturbationConfig) => Promise<{ cells: PerturbationCell[]; points: PointStability[] }> = computeBySteps(PERTURBATION_STEPS);
+export const runPerturbation = PERTURBATION.compute;
 
 type PerturbationData = Awaited<ReturnType<typeof runPerturbation>>;
 

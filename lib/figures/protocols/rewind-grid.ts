@@ -1,14 +1,13 @@
-import { FigureStep, computeBySteps } from "../figure";
+import { method } from "../figure";
 import { copiesStep, impLevelsStep, pairPathsStep, parentsStep, referenceStep } from "./sparse-steps";
 import { Measured, SparseSetup, SubnetworkKind, copyPairs, denseRun, subnetwork } from "../../lottery/subnetworks";
 import { runTasks } from "../../parallel/pool";
 import { ensureMask } from "../../materialise/run";
-import { RunSummary, loadWeights } from "../../store/runs";
+import { loadWeights } from "../../store/runs";
 import { branchAt, copies } from "../../lmc/instability";
 import { l2Distance } from "../../lmc/distance";
 import { nominalDensity } from "../../prune/imp";
 import { RunConfig } from "../../store/run-config";
-import { PathResult } from "../../lmc/path";
 import { UserError } from "../../util/errors";
 import { MeanStd, meanStd } from "../../util/stats";
 
@@ -73,43 +72,41 @@ function plan(c: RewindGridConfig) {
   return { chains, withStability, accuracyOnly, pairs, premise, allPairs: [...pairs, ...premise] };
 }
 
-type Summaries = RunSummary[];
-
 /**
  * The grid in steps (the notebooks' cells; `runRewindGrid` runs them in one go). Each wave of independent
  * work is spread over the worker pool; IMP chains go first, one task per chain, so that the workers do
  * not queue behind each other's locks.
  */
-export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
-  parentsStep(validate),
-  referenceStep("a subnetwork"),
-  impLevelsStep(
+export const REWIND_GRID = method<RewindGridConfig>()
+  .add(parentsStep(validate))
+  .add(referenceStep("a subnetwork"))
+  .add(impLevelsStep(
     "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained subnetwork are cached.",
     (c) => plan(c).chains,
-  ),
-  {
-    id: "subnetworks",
-    doc: "Train every subnetwork of the grid with data order 0: IMP at each measured level and k, random pruning with IMP's per-layer densities rewound to the same W_k, and random reinitialisation (IMP's mask, fresh weights; once, as it does not depend on k).",
-    run: async (c, state) => {
+  ))
+  .step(
+    "subnetworks",
+    "Train every subnetwork of the grid with data order 0: IMP at each measured level and k, random pruning with IMP's per-layer densities rewound to the same W_k, and random reinitialisation (IMP's mask, fresh weights; once, as it does not depend on k).",
+    async (c) => {
       const { withStability, accuracyOnly } = plan(c);
-      state.stability = await runTasks(withStability.map((s) => ({ kind: "run" as const, config: s.config, label: "subnetwork" })));
-      state.accuracy = await runTasks(accuracyOnly.map((s) => ({ kind: "run" as const, config: s.config })));
+      const stability = await runTasks(withStability.map((s) => ({ kind: "run" as const, config: s.config, label: "subnetwork" })));
+      const accuracy = await runTasks(accuracyOnly.map((s) => ({ kind: "run" as const, config: s.config })));
+      return { stability, accuracy };
     },
-  },
-  copiesStep(
+  )
+  .add(copiesStep(
     "For the kinds whose stability is measured, train pairs of copies of every subnetwork from m * W_k to the end with different data orders (2p+1 and 2p+2); with `densePairs`, also pairs of copies of each dense network made at k = 0 (the premise).",
     (c) => plan(c).allPairs,
-  ),
-  pairPathsStep((c) => plan(c).allPairs),
-  {
-    id: "summarise",
-    doc: "Per subnetwork: its test error; its instability (the largest error on each path minus the mean of its endpoints' errors); pruning stability, the L2 distance over the kept weights to the trained dense network; data-order stability, the L2 distance between the two copies of the first pair.",
-    run: async (c, state) => {
+  ))
+  .add(pairPathsStep((c) => plan(c).allPairs))
+  .step(
+    "summarise",
+    "Per subnetwork: its test error; its instability (the largest error on each path minus the mean of its endpoints' errors); pruning stability, the L2 distance over the kept weights to the trained dense network; data-order stability, the L2 distance between the two copies of the first pair.",
+    async (c, done): Promise<{ cells: GridCell[]; denseErrors: number[]; denseInstabilities?: number[] }> => {
       const { withStability, accuracyOnly, pairs } = plan(c);
-      const stability = state.stability as Summaries;
-      const accuracy = state.accuracy as Summaries;
-      const paths = (state.paths as PathResult[]).slice(0, pairs.length);
-      const premise = (state.paths as PathResult[]).slice(pairs.length);
+      const { stability, accuracy } = done.subnetworks;
+      const paths = done.paths.slice(0, pairs.length);
+      const premise = done.paths.slice(pairs.length);
       const cells: GridCell[] = [];
       for (const [i, s] of withStability.entries()) {
         const mask = await ensureMask(s.config.mask!);
@@ -128,13 +125,13 @@ export const REWIND_GRID_STEPS: FigureStep<RewindGridConfig>[] = [
       accuracyOnly.forEach((s, i) => {
         cells.push({ ...strip(s), density: nominalDensity(c.fraction, s.level), testError: accuracy[i].test.error, paths: [], pruningDistance: null, dataOrderDistance: null });
       });
-      const denseErrors = (state.reference as Summaries).map((d) => d.test.error);
-      state.data = c.densePairs ? { cells, denseErrors, denseInstabilities: premise.map((p) => p.test.meanBarrier) } : { cells, denseErrors };
+      const denseErrors = done.reference.map((d) => d.test.error);
+      return c.densePairs ? { cells, denseErrors, denseInstabilities: premise.map((p) => p.test.meanBarrier) } : { cells, denseErrors };
     },
-  },
-];
+  );
 
-export const runRewindGrid: (c: RewindGridConfig) => Promise<{ cells: GridCell[]; denseErrors: number[]; denseInstabilities?: number[] }> = computeBySteps(REWIND_GRID_STEPS);
+export const REWIND_GRID_STEPS = REWIND_GRID.steps;
+export const runRewindGrid = REWIND_GRID.compute;
 
 /** What the sparse figures show from a grid; denseErrors are those of the matching reference's runs. */
 export type RewindGridData = Awaited<ReturnType<typeof runRewindGrid>>;

@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, FigureResult, FigureProtocol } from "../figure";
+import { method, FigureResult, FigureProtocol } from "../figure";
 import { impLevelsStep, parentsStep, referenceStep } from "./sparse-steps";
 import { STABILITY, check, combine, iffCheck, iffCounts, sideLabel, thresholdCheck } from "../claims";
 import { stabilitySide } from "../../lmc/stability";
@@ -8,7 +8,6 @@ import { marginText, matchingLabel, matchingVerdict } from "../../lottery/matchi
 import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { PathResult } from "../../lmc/path";
-import { RunSummary } from "../../store/runs";
 import { nominalDensity } from "../../prune/imp";
 import { meanPm, meanStd, plural } from "../../util/stats";
 import { UserError } from "../../util/errors";
@@ -47,35 +46,35 @@ function plan(c: SuccessiveLevelsConfig) {
  * The analysis in steps (the notebook's cells; `runSuccessiveLevels` runs them in one go). Each wave of
  * independent work is spread over the worker pool; IMP chains go one task per chain.
  */
-export const SUCCESSIVE_LEVELS_STEPS: FigureStep<SuccessiveLevelsConfig>[] = [
-  parentsStep(validate),
-  referenceStep("a level"),
-  impLevelsStep(
+export const SUCCESSIVE_LEVELS = method<SuccessiveLevelsConfig>()
+  .add(parentsStep(validate))
+  .add(referenceStep("a level"))
+  .add(impLevelsStep(
     "For every initialisation and rewind step k, run IMP to the deepest level: each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end with data order 0. Every level's mask and trained network are cached.",
     (c) => plan(c).chains,
-  ),
-  {
-    id: "paths",
-    doc: "For every k and level L, evaluate the error along the linear path between the trained solutions of levels L and L+1: under level L+1's mask (`maskChoice: \"child\"`) or as trained, inside level L's mask (`\"parent\"`).",
-    run: async (c, state) => {
+  ))
+  .step(
+    "paths",
+    "For every k and level L, evaluate the error along the linear path between the trained solutions of levels L and L+1: under level L+1's mask (`maskChoice: \"child\"`) or as trained, inside level L's mask (`\"parent\"`).",
+    async (c) => {
       const alphas = evenAlphas(c.alphas);
-      state.paths = await runTasks(plan(c).ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: c.maskChoice === "child" ? b.mask : null } })));
+      return runTasks(plan(c).ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: c.maskChoice === "child" ? b.mask : null } })));
     },
-  },
-  {
-    id: "summarise",
-    doc: "Per level pair: the test error barrier (the largest error on the path minus the mean of its endpoints) and the test error of level L+1; with the dense reference's errors, from which matching is judged.",
-    run: async (c, state) => {
+  )
+  .step(
+    "summarise",
+    "Per level pair: the test error barrier (the largest error on the path minus the mean of its endpoints) and the test error of level L+1; with the dense reference's errors, from which matching is judged.",
+    async (c, done): Promise<{ pairs: LevelPair[]; denseErrors: number[] }> => {
       const { cells, ends } = plan(c);
-      const paths = state.paths as PathResult[];
+      const paths = done.paths;
       const next = await runTasks(ends.map(([, b]) => ({ kind: "run" as const, config: b })));
       const pairs: LevelPair[] = cells.map((cell, i) => ({ ...cell, path: paths[i], nextError: next[i].test.error }));
-      state.data = { pairs, denseErrors: (state.reference as RunSummary[]).map((d) => d.test.error) };
+      return { pairs, denseErrors: done.reference.map((d) => d.test.error) };
     },
-  },
-];
+  );
 
-export const runSuccessiveLevels: (c: SuccessiveLevelsConfig) => Promise<{ pairs: LevelPair[]; denseErrors: number[] }> = computeBySteps(SUCCESSIVE_LEVELS_STEPS);
+export const SUCCESSIVE_LEVELS_STEPS = SUCCESSIVE_LEVELS.steps;
+export const runSuccessiveLevels = SUCCESSIVE_LEVELS.compute;
 
 export type SuccessiveLevelsData = Awaited<ReturnType<typeof runSuccessiveLevels>>;
 

@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
+import { method, defineFigure, FigureResult, Preset } from "../figure";
 import { ClaimCheck, check } from "../claims";
 import { color, densityAxis } from "../plot-helpers";
 import { SparseSetup, denseRun } from "../../lottery/subnetworks";
@@ -8,9 +8,7 @@ import { runTasks } from "../../parallel/pool";
 import { evenAlphas, STABILITY_THRESHOLD } from "../../lmc/barrier";
 import { impLevel, levelForDensity, nominalDensity } from "../../prune/imp";
 import { LevelFlatness } from "../../analyses/flatness";
-import { RunSummary } from "../../store/runs";
-import { PathResult } from "../../lmc/path";
-import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
+import { meanPm, meanStd, plural } from "../../util/stats";
 import { UserError } from "../../util/errors";
 
 /** lambda_max vs the per-level prune fraction (Paul et al. 2023). */
@@ -55,53 +53,54 @@ function plan(c: FlatnessConfig) {
  * The analysis in steps (the notebook's cells; `runFlatness` runs them in one go). Each wave of
  * independent work is spread over the worker pool; IMP chains go one task per chain.
  */
-export const FLATNESS_STEPS: FigureStep<FlatnessConfig>[] = [
-  {
-    id: "dense",
-    doc: "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at the rewind step k.",
-    run: async (c, state) => {
+export const FLATNESS = method<FlatnessConfig>()
+  .step(
+    "dense",
+    "Train one dense network per initialisation seed from W0 with data order 0, saving its weights W_k at the rewind step k.",
+    async (c) => {
       validate(c);
-      state.dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
+      return runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s), checkpoints: [c.rewindStep] })));
     },
-  },
-  {
-    id: "imp-levels",
-    doc: "For every prune fraction and initialisation, run IMP until the target density: each level prunes that fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained network are cached.",
-    run: async (c) => {
-      await runTasks(plan(c).chains.map((x) => ({ kind: "run" as const, config: x.config, label: `IMP chain ${x.fraction}` })));
+  )
+  .step(
+    "impLevels",
+    "For every prune fraction and initialisation, run IMP until the target density: each level prunes that fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and trains to the end. Every level's mask and trained network are cached.",
+    async (c) => {
+      return runTasks(plan(c).chains.map((x) => ({ kind: "run" as const, config: x.config, label: `IMP chain ${x.fraction}` })));
     },
-  },
-  {
-    id: "hessian",
-    doc: "At the end of every level L: the top (and bottom) eigenvalue of the training loss's Hessian by Lanczos on a training subset, the norm of the weights pruning to L+1 removes, the rise in loss that λ_max predicts for removing them (½ λ_max ||Δw||²) and the rise measured.",
-    run: async (c, state) => {
+  )
+  .step(
+    "hessian",
+    "At the end of every level L: the top (and bottom) eigenvalue of the training loss's Hessian by Lanczos on a training subset, the norm of the weights pruning to L+1 removes, the rise in loss that λ_max predicts for removing them (½ λ_max ||Δw||²) and the rise measured.",
+    async (c) => {
       const options = { subset: c.hessianSubset, maxIterations: c.hessianIterations, tol: c.hessianTol, seed: 0, method: "lanczos" as const };
-      state.flatness = await runTasks(plan(c).ends.map(([level, next]) => ({ kind: "flatness" as const, level, next, options })));
+      return runTasks(plan(c).ends.map(([level, next]) => ({ kind: "flatness" as const, level, next, options })));
     },
-  },
-  {
-    id: "paths",
-    doc: "Evaluate the error along the linear path between the trained solutions of levels L and L+1, under level L+1's mask.",
-    run: async (c, state) => {
+  )
+  .step(
+    "paths",
+    "Evaluate the error along the linear path between the trained solutions of levels L and L+1, under level L+1's mask.",
+    async (c) => {
       const alphas = evenAlphas(c.alphas);
-      state.paths = await runTasks(plan(c).ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
+      return runTasks(plan(c).ends.map(([a, b]) => ({ kind: "path" as const, a, b, options: { alphas, trainEvalSubset: c.trainEvalSubset, batchNorm: c.batchNorm, mask: b.mask } })));
     },
-  },
-  {
-    id: "summarise",
-    doc: "Per level: λ_max and the predicted and measured rises, the density and test accuracy of level L+1, and the test error barrier between L and L+1; with the dense networks' mean accuracy.",
-    run: async (c, state) => {
+  )
+  .step(
+    "summarise",
+    "Per level: λ_max and the predicted and measured rises, the density and test accuracy of level L+1, and the test error barrier between L and L+1; with the dense networks' mean accuracy.",
+    async (c, done) => {
       const { cells, ends } = plan(c);
-      const flat = state.flatness as LevelFlatness[];
-      const paths = state.paths as PathResult[];
+      const flat = done.hessian;
+      const paths = done.paths;
       const next = await runTasks(ends.map(([, b]) => ({ kind: "run" as const, config: b })));
       const out: Cell[] = cells.map((x, i) => ({ ...x, ...flat[i], nextDensity: nominalDensity(x.fraction, x.level + 1), nextAccuracy: next[i].test.accuracy, barrier: paths[i].test.meanBarrier }));
-      state.data = { cells: out, denseAccuracy: meanStd((state.dense as RunSummary[]).map((d) => d.test.accuracy)) };
+      return { cells: out, denseAccuracy: meanStd(done.dense.map((d) => d.test.accuracy)) };
     },
-  },
-];
+  );
 
-export const runFlatness: (c: FlatnessConfig) => Promise<{ cells: Cell[]; denseAccuracy: MeanStd }> = computeBySteps(FLATNESS_STEPS);
+export const FLATNESS_STEPS = FLATNESS.steps;
+
+export const runFlatness = FLATNESS.compute;
 
 /** Data computed before Lanczos (power iteration: the eigenvalue of largest magnitude) has no residuals. */
 const byPowerIteration = (r: { cells: Cell[] }) => r.cells.some((x) => x.residual === undefined);

@@ -1,4 +1,4 @@
-import { FigureStep, computeBySteps, defineFigure, FigureResult, Preset } from "../figure";
+import { method, defineFigure, FigureResult, Preset } from "../figure";
 import { check, combine, matchingThreshold, thresholdCheck } from "../claims";
 import { color, densityAxis, hline, spreadCaption } from "../plot-helpers";
 import { SparseSetup, denseRun } from "../../lottery/subnetworks";
@@ -9,13 +9,13 @@ import { magnitudePrune } from "../../prune/magnitude";
 import { Mask, applyMask, denseMask, prunableNames } from "../../prune/mask";
 import { ensureMask, maskOf } from "../../materialise/run";
 import { cachedJson } from "../../store/cached";
-import { RunSummary, loadWeights } from "../../store/runs";
+import { loadWeights } from "../../store/runs";
 import { modelFor } from "../../materialise/run";
 import { runHash } from "../../store/run-config";
 import { deviceData } from "../../data/device";
 import { toDevice, disposeParams, HostParams } from "../../models/params";
 import { evaluate } from "../../train/evaluate";
-import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
+import { meanPm, meanStd, plural } from "../../util/stats";
 
 /** IMP vs pruning repeatedly without retraining, and the magnitudes of the weights each level prunes. */
 export interface RetrainingConfig extends SparseSetup {
@@ -78,25 +78,23 @@ export interface RetrainingRow {
  * The comparison in steps (the notebook's cells; `runRetraining` runs them in one go). IMP chains go one
  * task per chain over the worker pool; pruning without retraining is cached per dense network.
  */
-export const RETRAINING_STEPS: FigureStep<RetrainingConfig>[] = [
-  {
-    id: "imp-levels",
-    doc: "For every initialisation, run IMP one level past the deepest level compared (training the dense network first): each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and retrains to the end. Every level's mask and trained network are cached.",
-    run: async (c) => {
-      await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: impLevel(impSpecOf(c, s), c.maxLevel + 1), label: "IMP chain" })));
+export const RETRAINING = method<RetrainingConfig>()
+  .step(
+    "impLevels",
+    "For every initialisation, run IMP one level past the deepest level compared (training the dense network first): each level prunes the given fraction of the weights the previous level kept, by the magnitude of its trained weights, rewinds the survivors to W_k and retrains to the end. Every level's mask and trained network are cached.",
+    async (c) => {
+      return runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: impLevel(impSpecOf(c, s), c.maxLevel + 1), label: "IMP chain" })));
     },
-  },
-  {
-    id: "imp-accuracy",
-    doc: "The test accuracy of every IMP level (read from the chains' trained runs).",
-    run: async (c, state) => {
-      state.imp = await runTasks(c.initSeeds.flatMap((s) => levelsOf(c).map((l) => ({ kind: "run" as const, config: impLevel(impSpecOf(c, s), l) }))));
-    },
-  },
-  {
-    id: "no-retraining",
-    doc: "Without retraining the weights never change, so each level prunes the dense solution W_T further: prune the same fraction by magnitude, level after level, and evaluate the pruned W_T directly on the test set.",
-    run: async (c, state) => {
+  )
+  .step(
+    "impAccuracy",
+    "The test accuracy of every IMP level (read from the chains' trained runs).",
+    async (c) => runTasks(c.initSeeds.flatMap((s) => levelsOf(c).map((l) => ({ kind: "run" as const, config: impLevel(impSpecOf(c, s), l) })))),
+  )
+  .step(
+    "noRetraining",
+    "Without retraining the weights never change, so each level prunes the dense solution W_T further: prune the same fraction by magnitude, level after level, and evaluate the pruned W_T directly on the test set.",
+    async (c) => {
       const accuracies: number[][] = [];
       for (const initSeed of c.initSeeds) {
         const { dense, model, data, final } = denseSolution(c, initSeed);
@@ -114,15 +112,14 @@ export const RETRAINING_STEPS: FigureStep<RetrainingConfig>[] = [
           }),
         );
       }
-      state.noRetrain = accuracies;
+      return accuracies;
     },
-  },
-  {
-    id: "magnitudes",
-    doc: "For every IMP level: the magnitudes (in that level's trained weights) of the weights the next level prunes and of those it keeps, as quartiles; and the overlap of what the next level keeps with one-shot magnitude pruning of W_T at the same density (would the dense solution have pruned the same weights?).",
-    run: async (c, state) => {
-      const imp = state.imp as RunSummary[];
-      const noRetrain = state.noRetrain as number[][];
+  )
+  .step(
+    "magnitudes",
+    "For every IMP level: the magnitudes (in that level's trained weights) of the weights the next level prunes and of those it keeps, as quartiles; and the overlap of what the next level keeps with one-shot magnitude pruning of W_T at the same density (would the dense solution have pruned the same weights?).",
+    async (c, done) => {
+      const { impAccuracy: imp, noRetraining: noRetrain } = done;
       const levels = levelsOf(c);
       const rows: RetrainingRow[] = [];
       for (const [i, initSeed] of c.initSeeds.entries()) {
@@ -146,20 +143,21 @@ export const RETRAINING_STEPS: FigureStep<RetrainingConfig>[] = [
           });
         }
       }
-      state.rows = rows;
+      return rows;
     },
-  },
-  {
-    id: "summarise",
-    doc: "The rows of every level, with the dense networks' mean test accuracy.",
-    run: async (c, state) => {
+  )
+  .step(
+    "summarise",
+    "The rows of every level, with the dense networks' mean test accuracy.",
+    async (c, done) => {
       const dense = await runTasks(c.initSeeds.map((s) => ({ kind: "run" as const, config: denseRun(c, s) })));
-      state.data = { rows: state.rows as RetrainingRow[], denseAccuracy: meanStd(dense.map((d) => d.test.accuracy)) };
+      return { rows: done.magnitudes, denseAccuracy: meanStd(dense.map((d) => d.test.accuracy)) };
     },
-  },
-];
+  );
 
-export const runRetraining: (c: RetrainingConfig) => Promise<{ rows: RetrainingRow[]; denseAccuracy: MeanStd }> = computeBySteps(RETRAINING_STEPS);
+export const RETRAINING_STEPS = RETRAINING.steps;
+
+export const runRetraining = RETRAINING.compute;
 
 function render(c: RetrainingConfig, r: Awaited<ReturnType<typeof runRetraining>>): FigureResult {
   const levels = [...new Set(r.rows.map((x) => x.level))];

@@ -1,4 +1,4 @@
-import { FigureResult, FigureStep, Preset, computeBySteps, defineFigure } from "../figure";
+import { FigureResult, Preset, method, defineFigure } from "../figure";
 import { Claim, ClaimCheck, STABILITY, combine, sideLabel, thresholdCheck, ThresholdSpec } from "../claims";
 import { RewindGridConfig, runRewindGrid } from "../protocols/rewind-grid";
 import { BN_NETWORK, BN_SETUP } from "../settings/bn-mlp-cifar16";
@@ -9,7 +9,6 @@ import { branchAt } from "../../lmc/instability";
 import { stabilitySide } from "../../lmc/stability";
 import { LayerAtRewind, rewindPoint } from "../../analyses/rewind-point";
 import { runTasks } from "../../parallel/pool";
-import { RunSummary } from "../../store/runs";
 import { nominalDensity } from "../../prune/imp";
 import { MeanStd, meanPm, meanStd, plural } from "../../util/stats";
 import { color } from "../plot-helpers";
@@ -107,37 +106,35 @@ function rescaledRuns(c: PlainVsBnConfig, points: RewindPointCell[]) {
   );
 }
 
-export const PLAIN_VS_BN_STEPS: FigureStep<PlainVsBnConfig>[] = [
-  {
-    id: "grids",
-    doc: "On each network, the rewind grid for IMP alone: dense parents, IMP chains to the deepest level rewound to each k, pairs of copies of every subnetwork with different data orders and the barrier between them, and pairs of dense copies at k = 0 (the premise). The batch-norm network's runs are those of `unstable-bn/rewind-k`.",
-    run: async (c, state) => {
+export const PLAIN_VS_BN = method<PlainVsBnConfig>()
+  .step(
+    "grids",
+    "On each network, the rewind grid for IMP alone: dense parents, IMP chains to the deepest level rewound to each k, pairs of copies of every subnetwork with different data orders and the barrier between them, and pairs of dense copies at k = 0 (the premise). The batch-norm network's runs are those of `unstable-bn/rewind-k`.",
+    async (c) => {
       const grids = [];
       for (const network of NETWORKS) grids.push(await runRewindGrid(gridOf(c, network)));
-      state.grids = grids;
+      return grids;
     },
-  },
-  {
-    id: "plain-at-bn-rate",
-    doc: "Train the plain network at the batch-norm network's rate (one run per initialisation, data order 0): whether the two can be compared at the same rate.",
-    run: async (c, state) => {
-      state.plainAtBnRate = await runTasks(c.plain.initSeeds.map((s) => ({ kind: "run" as const, config: plainAtBnRate(c, s), label: "plain at the batch-norm rate" })));
-    },
-  },
-  {
-    id: "rewind-points",
-    doc: "At every rewind point (the dense W_k and each level's m * W_k), per hidden layer: the norm of the kept weights, the mean norm of the masked gradient over the first training batches (batch norm in training mode), the relative step lr ||g|| / ||w||, and how much the layer's norm grew by the end of training from there.",
-    run: async (c, state) => {
+  )
+  .step(
+    "plainAtBnRate",
+    "Train the plain network at the batch-norm network's rate (one run per initialisation, data order 0): whether the two can be compared at the same rate.",
+    async (c) => runTasks(c.plain.initSeeds.map((s) => ({ kind: "run" as const, config: plainAtBnRate(c, s), label: "plain at the batch-norm rate" }))),
+  )
+  .step(
+    "rewindPoints",
+    "At every rewind point (the dense W_k and each level's m * W_k), per hidden layer: the norm of the kept weights, the mean norm of the masked gradient over the first training batches (batch norm in training mode), the relative step lr ||g|| / ||w||, and how much the layer's norm grew by the end of training from there.",
+    async (c) => {
       const cells: RewindPointCell[] = [];
       for (const p of points(c)) cells.push({ network: p.network, initSeed: p.initSeed, k: p.k, level: p.level, layers: await rewindPoint(p.start, p.trained, { batches: c.batches, layers: c.layers }) });
-      state.rewindPoints = cells;
+      return cells;
     },
-  },
-  {
-    id: "rescaled",
-    doc: "The intervention, on the batch-norm network at k = 0: multiply each measured layer of every IMP subnetwork's m * W_0 by ||W_0|| / ||m * W_0||, giving it the dense network's norm back. Under batch norm this leaves the function unchanged and divides the relative step by the factor squared. Train it (data order 0) and pairs of copies, measure the barrier between them and the rescaled rewind point.",
-    run: async (c, state) => {
-      const runs = rescaledRuns(c, state.rewindPoints as RewindPointCell[]);
+  )
+  .step(
+    "rescaled",
+    "The intervention, on the batch-norm network at k = 0: multiply each measured layer of every IMP subnetwork's m * W_0 by ||W_0|| / ||m * W_0||, giving it the dense network's norm back. Under batch norm this leaves the function unchanged and divides the relative step by the factor squared. Train it (data order 0) and pairs of copies, measure the barrier between them and the rescaled rewind point.",
+    async (c, done) => {
+      const runs = rescaledRuns(c, done.rewindPoints);
       const summaries = await runTasks(runs.map((x) => ({ kind: "run" as const, config: x.config, label: "rescaled subnetwork" })));
       const pairs = copyPairs(c.bn, runs.map((x) => x.config));
       await trainCopies(pairs);
@@ -147,22 +144,23 @@ export const PLAIN_VS_BN_STEPS: FigureStep<PlainVsBnConfig>[] = [
         const layers = await rewindPoint(x.config, x.config, { batches: c.batches, layers: c.layers });
         cells.push({ initSeed: x.initSeed, level: x.level, factors: x.factors, testError: summaries[i].test.error, instabilities: paths.filter((_, j) => pairs[j].start === i).map((p) => p.test.meanBarrier), layers });
       }
-      state.rescaled = cells;
+      return cells;
     },
-  },
-  {
-    id: "summarise",
-    doc: "Per subnetwork: its test error and the barrier between its copies; per network, the dense premise; per rewind point, the layers' measurements.",
-    run: async (c, state) => {
-      const grids = state.grids as Awaited<ReturnType<typeof runRewindGrid>>[];
+  )
+  .step(
+    "summarise",
+    "Per subnetwork: its test error and the barrier between its copies; per network, the dense premise; per rewind point, the layers' measurements.",
+    async (c, done) => {
+      const grids = done.grids;
       const subnetworks: SubnetworkCell[] = NETWORKS.flatMap((network, i) =>
         grids[i].cells.map((x) => ({ network, initSeed: x.initSeed, k: x.k, level: x.level, testError: x.testError, instabilities: x.paths.map((p) => p.test.meanBarrier) })),
       );
       const dense = Object.fromEntries(NETWORKS.map((n, i) => [n, { instabilities: grids[i].denseInstabilities ?? [], errors: grids[i].denseErrors }])) as PlainVsBnData["dense"];
-      state.data = { subnetworks, dense, plainAtBnRate: (state.plainAtBnRate as RunSummary[]).map((s) => ({ testError: s.test.error, testLoss: Number.isFinite(s.test.loss) ? s.test.loss : null })), rewindPoints: state.rewindPoints as RewindPointCell[], rescaled: state.rescaled as RescaledCell[] } satisfies PlainVsBnData;
+      return { subnetworks, dense, plainAtBnRate: done.plainAtBnRate.map((s) => ({ testError: s.test.error, testLoss: Number.isFinite(s.test.loss) ? s.test.loss : null })), rewindPoints: done.rewindPoints, rescaled: done.rescaled } satisfies PlainVsBnData;
     },
-  },
-];
+  );
+
+export const PLAIN_VS_BN_STEPS = PLAIN_VS_BN.steps;
 
 const CLAIMS: Claim[] = [
   {
@@ -236,7 +234,7 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
     ),
   );
   const table = {
-    id: "rewind-points",
+    id: "rewindPoints",
     title: "At each rewind point: per hidden layer the kept weights' norm, the gradient's norm, the relative step and its ratio to the dense network's, the growth by the end of training; and the subnetwork's instability",
     columns: [
       "network",
@@ -432,7 +430,7 @@ export const plainVsBn = defineFigure<PlainVsBnConfig, PlainVsBnData>({
     paper: "The cpu setting with 5 initialisations x 3 pairs, k in {0, 150, 300}, levels 2 to 6 and gradients over 32 batches.",
   },
   presets,
-  compute: computeBySteps(PLAIN_VS_BN_STEPS),
+  compute: PLAIN_VS_BN.compute,
   steps: PLAIN_VS_BN_STEPS,
   render,
 });
