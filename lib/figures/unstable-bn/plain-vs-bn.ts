@@ -234,7 +234,7 @@ function render(c: PlainVsBnConfig, r: PlainVsBnData): FigureResult {
     ),
   );
   const table = {
-    id: "rewindPoints",
+    id: "rewind-points",
     title: "At each rewind point: per hidden layer the kept weights' norm, the gradient's norm, the relative step and its ratio to the dense network's, the growth by the end of training; and the subnetwork's instability",
     columns: [
       "network",
