@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend";
 import { backendFor } from "../lib/backend-choice";
-import { blasUnavailableReason, loadBlas } from "../lib/kernels/blas";
+import { PINNED_KERNELS, blasUnavailableReason, loadBlas, pinKernels } from "../lib/kernels/blas";
 import { runHash } from "../lib/store/run-config";
 import { deviceData } from "../lib/data/device";
 import { getModel } from "../lib/models/registry";
@@ -16,6 +18,10 @@ import { tinyRun } from "./support/tiny";
 
 /** The wasm-blas backend: wasm with matrix products through OpenBLAS (lib/kernels/blas.ts). CI installs OpenBLAS. */
 const blas = loadBlas();
+/** Whether OpenBLAS loaded with the pinned kernel set here (loading pins it on an x86-64 CPU with AVX2 and FMA). */
+const pinned = !!blas && process.env.OPENBLAS_CORETYPE === PINNED_KERNELS;
+/** The first 16 hex digits of the sha256 of a LeNet-sized product's bits under the pinned kernel set. */
+const PINNED_PRODUCT = "4c64080cb34268f0";
 const saved = process.env.LOTTERY_BACKEND;
 afterEach(() => {
   if (saved === undefined) delete process.env.LOTTERY_BACKEND;
@@ -113,6 +119,48 @@ describe.skipIf(!blas)(`the wasm-blas backend${blas ? "" : ` (skipped: ${blasUna
     process.env.LOTTERY_BACKEND = "wasm-blas";
     const info = await initBackend();
     expect(info.blas).toMatch(/^OpenBLAS [\d.]+ \(\w+ kernels, 1 thread\) via koffi$/);
+  });
+
+  // The pinned kernel set's bits, recorded on an Intel Xeon (whose own choice would be SkylakeX); there a run
+  // pinned to Zen trains to the bits the committed results got on an AMD EPYC. Any AVX2/FMA machine must agree.
+  it.skipIf(!pinned)("uses the pinned kernel set on an AVX2/FMA machine, and its products have the same bits everywhere", async () => {
+    process.env.LOTTERY_BACKEND = "wasm-blas";
+    expect((await initBackend()).blas).toContain(`(${PINNED_KERNELS} kernels`);
+    const product = tf.tidy(() => tf.matMul(values([60, 784], 4), values([784, 300], 5)).dataSync() as Float32Array);
+    expect(createHash("sha256").update(product).digest("hex").slice(0, 16)).toBe(PINNED_PRODUCT);
+  });
+});
+
+describe("the pinned kernel set", () => {
+  const cpu = (flags: string) => () => flags.split(" ");
+
+  it("is set before OpenBLAS loads where the CPU has AVX2 and FMA, and only there", () => {
+    const env: NodeJS.ProcessEnv = {};
+    pinKernels(env, cpu("fpu sse2 avx avx2 fma avx512f"));
+    expect(env.OPENBLAS_CORETYPE).toBe(process.arch === "x64" ? PINNED_KERNELS : undefined);
+    const old: NodeJS.ProcessEnv = {};
+    pinKernels(old, cpu("fpu sse2 avx"));
+    expect(old.OPENBLAS_CORETYPE).toBeUndefined();
+  });
+
+  it("gives way to a kernel set named in OPENBLAS_CORETYPE", () => {
+    const env: NodeJS.ProcessEnv = { OPENBLAS_CORETYPE: "Haswell" };
+    pinKernels(env, cpu("avx2 fma"));
+    expect(env.OPENBLAS_CORETYPE).toBe("Haswell");
+  });
+
+  it.skipIf(!blas)("is what a process reports when it picks none itself", () => {
+    const avx2 = /^flags\s*:.*\bavx2\b.*\bfma\b|^flags\s*:.*\bfma\b.*\bavx2\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+    const root = resolve(__dirname, "..");
+    const kernels = (coretype: string | undefined) => {
+      const env = { ...process.env };
+      if (coretype === undefined) delete env.OPENBLAS_CORETYPE;
+      else env.OPENBLAS_CORETYPE = coretype;
+      const out = spawnSync(join(root, "node_modules", ".bin", "tsx"), ["-e", 'console.log(require("./lib/kernels/blas").loadBlas().tag)'], { cwd: root, env, encoding: "utf8" });
+      return out.stdout.trim();
+    };
+    if (process.arch === "x64" && avx2) expect(kernels(undefined)).toBe(`openblas-${PINNED_KERNELS.toLowerCase()}`);
+    expect(kernels("Haswell")).toBe("openblas-haswell");
   });
 });
 

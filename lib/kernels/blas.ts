@@ -7,8 +7,13 @@
  * Reproducibility: OpenBLAS picks its kernels by CPU at run time (DYNAMIC_ARCH) and splits products over
  * threads; pinned to one thread here, a product's bits depend only on the operands and the kernel set it
  * reports (`openblas_get_corename`), so that name is part of the backend's identity (backend-choice.ts).
- * Parallelism comes from the worker pool, one run per thread, as on plain wasm.
+ * Left to itself OpenBLAS would pick SkylakeX kernels on one machine and Zen on another, and the same config
+ * would train to other bits; so on every x86-64 CPU with AVX2 and FMA the kernel set is pinned to one,
+ * `PINNED_KERNELS` (unless OPENBLAS_CORETYPE names another), and a result reproduces bit for bit across
+ * such machines. Parallelism comes from the worker pool, one run per thread, as on plain wasm.
  */
+
+import { readFileSync } from "node:fs";
 
 /** cblas enums (cblas.h). */
 const ROW_MAJOR = 101;
@@ -22,6 +27,29 @@ export interface Blas {
   description: string;
   /** The kernel set's name, part of a run's identity (e.g. "openblas-zen"). */
   tag: string;
+}
+
+/**
+ * The kernel set every AVX2/FMA machine uses: Zen, the set that computed the committed wasm-blas results
+ * (checked: on an Intel Xeon, pinned to Zen, a run trains to the committed bits; left to pick, it chose SkylakeX).
+ */
+export const PINNED_KERNELS = "Zen";
+
+/** Pins OpenBLAS's kernel set before the library loads (it reads OPENBLAS_CORETYPE once, at load). */
+export function pinKernels(env: NodeJS.ProcessEnv = process.env, cpuFlags: () => string[] = linuxCpuFlags): void {
+  if (env.OPENBLAS_CORETYPE) return;
+  const flags = cpuFlags();
+  if (process.arch === "x64" && flags.includes("avx2") && flags.includes("fma")) env.OPENBLAS_CORETYPE = PINNED_KERNELS;
+}
+
+/** The first CPU's feature flags from /proc/cpuinfo; none where there is no such file. */
+function linuxCpuFlags(): string[] {
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags"));
+    return line ? line.split(":")[1].trim().split(/\s+/) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Library names tried in order; LOTTERY_BLAS_LIBRARY names another (a path or a soname). */
@@ -46,6 +74,7 @@ export function loadBlas(): Blas | null {
     return null;
   }
   const names = process.env.LOTTERY_BLAS_LIBRARY ? [process.env.LOTTERY_BLAS_LIBRARY] : CANDIDATES;
+  pinKernels();
   for (const name of names) {
     let lib: ReturnType<typeof koffi.load>;
     try {
