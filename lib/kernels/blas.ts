@@ -35,11 +35,14 @@ export interface Blas {
  */
 export const PINNED_KERNELS = "Zen";
 
-/** Pins OpenBLAS's kernel set before the library loads (it reads OPENBLAS_CORETYPE once, at load). */
-export function pinKernels(env: NodeJS.ProcessEnv = process.env, cpuFlags: () => string[] = linuxCpuFlags): void {
-  if (env.OPENBLAS_CORETYPE) return;
+/**
+ * The kernel set to pin on this CPU: `PINNED_KERNELS` on x86-64 with AVX2 and FMA, unless OPENBLAS_CORETYPE
+ * already names one (then OpenBLAS takes that, and the run is named by it); else none.
+ */
+export function kernelsToPin(env: NodeJS.ProcessEnv = process.env, cpuFlags: () => string[] = linuxCpuFlags): string | undefined {
+  if (env.OPENBLAS_CORETYPE) return undefined;
   const flags = cpuFlags();
-  if (process.arch === "x64" && flags.includes("avx2") && flags.includes("fma")) env.OPENBLAS_CORETYPE = PINNED_KERNELS;
+  return process.arch === "x64" && flags.includes("avx2") && flags.includes("fma") ? PINNED_KERNELS : undefined;
 }
 
 /** The first CPU's feature flags from /proc/cpuinfo; none where there is no such file. */
@@ -74,7 +77,21 @@ export function loadBlas(): Blas | null {
     return null;
   }
   const names = process.env.LOTTERY_BLAS_LIBRARY ? [process.env.LOTTERY_BLAS_LIBRARY] : CANDIDATES;
-  pinKernels();
+  // OpenBLAS reads OPENBLAS_CORETYPE once, when it loads; set only for that, so that other programs this
+  // process starts (PyTorch in the bench) keep their own choice.
+  const pin = kernelsToPin();
+  if (pin) process.env.OPENBLAS_CORETYPE = pin;
+  try {
+    loaded = openFirst(koffi, names);
+  } finally {
+    if (pin) delete process.env.OPENBLAS_CORETYPE;
+  }
+  failure = loaded ? "" : failure || `no OpenBLAS library found (tried ${names.join(", ")}); install it (apt-get install libopenblas0-pthread) or set LOTTERY_BLAS_LIBRARY`;
+  return loaded;
+}
+
+/** The first of `names` that loads and exports OpenBLAS's functions, set to one thread; null if none does. */
+function openFirst(koffi: typeof import("koffi"), names: string[]): Blas | null {
   for (const name of names) {
     let lib: ReturnType<typeof koffi.load>;
     try {
@@ -90,20 +107,17 @@ export function loadBlas(): Blas | null {
       const config = lib.func("const char *openblas_get_config()")() as string;
       setThreads(1);
       const version = /OpenBLAS\s+([\d.]+)/.exec(config)?.[1] ?? "unknown version";
-      loaded = {
+      return {
         sgemm(transposeA, transposeB, m, n, k, a, b, c) {
           gemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, 1, a, transposeA ? m : k, b, transposeB ? k : n, 0, c, n);
         },
         description: `OpenBLAS ${version} (${corename} kernels, 1 thread) via koffi`,
         tag: `openblas-${corename.toLowerCase()}`,
       };
-      failure = "";
-      return loaded;
     } catch {
       failure = `${name} does not export OpenBLAS's cblas_sgemm and openblas_get_corename`;
     }
   }
-  failure ||= `no OpenBLAS library found (tried ${names.join(", ")}); install it (apt-get install libopenblas0-pthread) or set LOTTERY_BLAS_LIBRARY`;
   return null;
 }
 
