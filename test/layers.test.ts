@@ -16,7 +16,7 @@ function modules(dir: string): string[] {
 }
 
 /** The lib modules a file imports or re-exports, by path (relative specifiers only). */
-export function importsOf(file: string, source: string): string[] {
+function importsOf(file: string, source: string): string[] {
   const specifiers = [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;'"]*?from\s*["'](\.[^"']+)["']/g)].map((m) => m[1]);
   const dynamic = [...source.matchAll(/import\(\s*["'](\.[^"']+)["']\s*\)/g)].map((m) => m[1]);
   return [...specifiers, ...dynamic].map((spec) => {
@@ -31,7 +31,7 @@ export function importsOf(file: string, source: string): string[] {
 }
 
 /** Every circle in a graph (as module lists), found by depth-first search; empty when it is acyclic. */
-export function circles(graph: Map<string, string[]>): string[][] {
+function circles(graph: Map<string, string[]>): string[][] {
   const state = new Map<string, "open" | "closed">();
   const stack: string[] = [];
   const found: string[][] = [];
