@@ -5,6 +5,7 @@ import { FIGURES } from "../lib/figures/registry";
 import { PRESETS, Preset } from "../lib/figures/figure";
 import { figureDir, renderFigure, runFigure } from "../lib/figures/run-figure";
 import { decideBackend } from "../lib/figures/recorded-backend";
+import { pinBackend } from "../lib/backend-choice";
 import { UserError } from "../lib/util/errors";
 import { parseSet } from "../lib/figures/config-set";
 import { clearStatusLine, formatDuration } from "../lib/util/progress";
@@ -92,7 +93,7 @@ main(async () => {
     // Recompute a folder that holds a result on the backend that computed it (workers inherit the choice;
     // quick folders are smoke runs, not results).
     const { pin, line } = decideBackend(figureDir(id, values.preset! as Preset));
-    if (pin) process.env.LOTTERY_BACKEND = pin;
+    if (pin) pinBackend(pin);
     if (line) console.log(line);
   }
   let run;

@@ -52,6 +52,21 @@ export function nativePackage(): string | null {
   return native;
 }
 
+/** Set when a figure recomputes a results folder on the backend it records (bin/figure.ts). */
+let pinned: BackendName | null = null;
+
+/**
+ * Runs everything on `name` because the folder being recomputed records it: LOTTERY_BACKEND carries the choice to
+ * the workers (and Slurm's), while `backendPinned` tells the placement that the folder chose it, not the user.
+ */
+export function pinBackend(name: BackendName): void {
+  process.env.LOTTERY_BACKEND = name;
+  pinned = name;
+}
+
+/** Whether LOTTERY_BACKEND holds the pin of `pinBackend` (and nothing the user set since). */
+export const backendPinned = (): boolean => pinned !== null && process.env.LOTTERY_BACKEND === pinned;
+
 export function forcedBackend(): BackendName | null {
   const requested = process.env.LOTTERY_BACKEND || undefined;
   if (requested === undefined) return null;

@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from "node:path";
-import { BackendName, backendFor, forcedBackend } from "./backend-choice";
+import { BackendName, backendFor, backendPinned, forcedBackend } from "./backend-choice";
 import { Executor, currentExecutor, workerCount } from "./parallel/executor";
 import { REPO_ROOT, resultsDir } from "./store/paths";
 
@@ -11,8 +11,11 @@ import { REPO_ROOT, resultsDir } from "./store/paths";
 export interface Placement {
   /** The backend that trains and evaluates each model the config names. */
   backends: Record<string, BackendName>;
-  /** Why: "LOTTERY_BACKEND" (forced for every model, also when reproducing a folder on its recorded backend) or "per model". */
-  backendChoice: "LOTTERY_BACKEND" | "per model";
+  /**
+   * Why: "recorded" (every model on the backend that computed the folder being recomputed), "LOTTERY_BACKEND"
+   * (the user forced one for every model) or "per model".
+   */
+  backendChoice: "recorded" | "LOTTERY_BACKEND" | "per model";
   executor: Executor["kind"];
   /** Local worker threads (null on Slurm, where each array element is one task). */
   workers: number | null;
@@ -38,7 +41,7 @@ export function placementOf(config: unknown): Placement {
   const rel = relative(REPO_ROOT, resultsDir());
   return {
     backends: Object.fromEntries(models.map((m) => [m, backendFor(m)])),
-    backendChoice: forcedBackend() ? "LOTTERY_BACKEND" : "per model",
+    backendChoice: backendPinned() ? "recorded" : forcedBackend() ? "LOTTERY_BACKEND" : "per model",
     executor,
     workers: executor === "local" ? workerCount() : null,
     results: rel.startsWith("..") || isAbsolute(rel) ? "outside the repository" : rel || ".",
@@ -48,7 +51,7 @@ export function placementOf(config: unknown): Placement {
 /** One line for the user: "lenet-300-100 on wasm-blas; 2 local workers; results in results/". */
 export function placementLine(p: Placement): string {
   const backends = Object.entries(p.backends).map(([m, b]) => `${m} on ${b}`).join(", ") || "no model";
-  const forced = p.backendChoice === "LOTTERY_BACKEND" ? " (all forced by LOTTERY_BACKEND)" : "";
+  const why = { recorded: " (all on the backend the results folder records)", LOTTERY_BACKEND: " (all forced by LOTTERY_BACKEND)", "per model": "" }[p.backendChoice];
   const where = p.executor === "local" ? `${p.workers} local worker${p.workers === 1 ? "" : "s"}` : "Slurm";
-  return `runs on: ${backends}${forced}; ${where}; results in ${p.results === "outside the repository" ? "LOTTERY_RESULTS, outside the repository" : `${p.results}/`}`;
+  return `runs on: ${backends}${why}; ${where}; results in ${p.results === "outside the repository" ? "LOTTERY_RESULTS, outside the repository" : `${p.results}/`}`;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { fieldValues, placementLine, placementOf } from "../lib/placement";
-import { backendFor } from "../lib/backend-choice";
+import { backendFor, pinBackend } from "../lib/backend-choice";
 import { REPO_ROOT } from "../lib/store/paths";
 import { setExecutor, DEFAULT_SLURM } from "../lib/parallel/executor";
 
@@ -44,5 +44,14 @@ describe("a figure's placement", () => {
     const slurm = placementOf({ model: "lenet-300-100" });
     expect(slurm).toMatchObject({ executor: "slurm", workers: null, results: "outside the repository" });
     expect(placementLine(slurm)).toBe("runs on: lenet-300-100 on wasm (all forced by LOTTERY_BACKEND); Slurm; results in LOTTERY_RESULTS, outside the repository");
+  });
+
+  it("says when the backend is the one the recomputed folder records, not the user's choice", () => {
+    pinBackend("wasm-blas");
+    const pinned = placementOf({ model: "lenet-300-100" });
+    expect(pinned).toMatchObject({ backends: { "lenet-300-100": "wasm-blas" }, backendChoice: "recorded" });
+    expect(placementLine(pinned)).toMatch(/^runs on: lenet-300-100 on wasm-blas \(all on the backend the results folder records\);/);
+    process.env.LOTTERY_BACKEND = "wasm";
+    expect(placementOf({ model: "lenet-300-100" }).backendChoice).toBe("LOTTERY_BACKEND");
   });
 });
