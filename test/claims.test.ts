@@ -246,6 +246,17 @@ describe("a claim says no more than its data", () => {
     expect(r.findings.some((f) => f.includes(`Warmup's schedule also lowers the rate: it peaks at ${warmup}`) && /cannot separate/.test(f))).toBe(true);
   });
 
+  it("resnet20/dense-instability: Warmup's sentence follows what Low measured (unstable there), not what it measured elsewhere", () => {
+    const r = render("resnet20/dense-instability");
+    const low = r.checks.find((c) => c.claim === "low-stable")!;
+    expect(low.verdict).toBe("differs");
+    const sentence = r.findings.find((f) => f.startsWith("Warmup's schedule also lowers the rate"))!;
+    expect(sentence).toMatch(/Low, at a lower rate still \(0\.01\) without warm-up, is unstable at k = 0 \(3\.61 ± 1\.11 pp\)/);
+    expect(sentence).not.toMatch(/is stable here/);
+    // Low's own line states the same measurement.
+    expect(r.findings.find((f) => f.startsWith("Low ("))).toMatch(/instability \(the paper's\) 3\.61 ± 1\.11 pp \(unstable\)/);
+  });
+
   it("no committed plot joins categorical settings with a line", () => {
     expect(categoryPoints("a", ["x", "y"], [1, 2], [0, 0], 0).mode).toBe("markers");
     for (const f of FIGURES) {

@@ -192,12 +192,23 @@ function render(c: UnstableDenseConfig, r: Data): FigureResult {
     return `${v.label} (${schedule(v.train)}): test accuracy ${meanPm(accuracyOf(r.variants[i]), nInit)} %, at k = 0 ${z ? `instability (the paper's) ${meanPm(z.testInstability, z.n)} pp (${sideLabel(stabilitySide(z.testInstability, z.n), "stable", "unstable")}), ${barrierNote(r.variants[i])}` : "not measured."}`;
   });
   const warmup = c.variants.find((v) => v.id === "warmup");
-  const low = c.variants.find((v) => v.id === "low");
-  // Warmup's peak rate is 0.3x the standard one: a lower rate as well as a warm-up, which one cannot tell apart.
+  const lowIndex = c.variants.findIndex((v) => v.id === "low");
+  // Warmup's peak rate is 0.3x the standard one: a lower rate as well as a warm-up. What Low measured says how far
+  // the lower rate alone goes; the sentence follows that measurement, under the figure's one 2 pp rule.
   if (warmup && warmup.train.lr < c.standard.train.lr) {
-    variantFindings.push(
-      `Warmup's schedule also lowers the rate: it peaks at ${warmup.train.lr} (${+(warmup.train.lr / c.standard.train.lr).toFixed(2)}x the standard ${c.standard.train.lr}) and drops nothing${low ? `, and Low shows that a lower rate (${low.train.lr}) alone, without warm-up, is stable here` : ""}. So the lower rate alone may be what stabilises Warmup: this data cannot separate the warm-up from the lower rate (that needs a warm-up to the standard rate ${c.standard.train.lr}, which this preset does not run).`,
-    );
+    const lowZero = lowIndex >= 0 ? atZero(r.variants[lowIndex]) : undefined;
+    const lowSide = lowZero ? stabilitySide(lowZero.testInstability, lowZero.n) : null;
+    const low = c.variants[lowIndex];
+    const rate = `Warmup's schedule also lowers the rate: it peaks at ${warmup.train.lr} (${+(warmup.train.lr / c.standard.train.lr).toFixed(2)}x the standard ${c.standard.train.lr}) and drops nothing`;
+    const separate = `a warm-up to the standard rate ${c.standard.train.lr}, which this preset does not run`;
+    const lowPart = !lowZero || !lowSide
+      ? `. So the lower rate alone may be what stabilises Warmup: this data cannot separate the warm-up from the lower rate (that needs ${separate}).`
+      : lowSide.borderline
+        ? `; Low, at a lower rate still (${low.train.lr}) without warm-up, is borderline at k = 0 (${meanPm(lowZero.testInstability, lowZero.n)} pp), so this data cannot say whether the lower rate alone stabilises the network (that needs ${separate}).`
+        : lowSide.below
+          ? `, and Low shows that a lower rate (${low.train.lr}) alone, without warm-up, is stable here. So the lower rate alone may be what stabilises Warmup: this data cannot separate the warm-up from the lower rate (that needs ${separate}).`
+          : `; Low, at a lower rate still (${low.train.lr}) without warm-up, is unstable at k = 0 (${meanPm(lowZero.testInstability, lowZero.n)} pp), so a lower rate alone does not explain Warmup's stability here. Whether the warm-up alone would suffice at the standard rate is not measured (that needs ${separate}).`;
+    variantFindings.push(rate + lowPart);
   }
   return {
     plots: [...views.plots, variantPlot],
