@@ -47,6 +47,12 @@ export function startStep(config: RunConfig): number {
   return config.from ? config.from.step : 0;
 }
 
+/** The runs a run needs before it can start: the run it branches from, and the runs its mask is pruned from. */
+export function runDependencies(config: RunConfig): RunConfig[] {
+  const sources = (spec: MaskSpec): RunConfig[] => (spec.kind === "magnitude" ? [spec.source] : sources(spec.like));
+  return [...(config.from ? [config.from.run] : []), ...(config.mask ? sources(config.mask) : [])];
+}
+
 export function validateRunConfig(c: RunConfig): void {
   if (!MODEL_NAMES.includes(c.model)) throw new UserError(`unknown model "${c.model}"; choose one of: ${MODEL_NAMES.join(", ")}.`);
   if (!DATASET_NAMES.includes(c.data.dataset)) throw new UserError(`unknown data set "${c.data.dataset}"; choose one of: ${DATASET_NAMES.join(", ")}.`);
