@@ -7,6 +7,8 @@ import { branchAt, copies } from "../lib/lmc/instability";
 import { linearPath } from "../lib/lmc/path";
 import { tinyRun } from "./support/tiny";
 import { freshResults } from "./support/env";
+import { setProgressSink } from "../lib/util/progress";
+import { RunConfig } from "../lib/store/run-config";
 
 const expectSameWeights = (a: ReturnType<typeof loadWeights>, b: ReturnType<typeof loadWeights>) => {
   for (const name of Object.keys(a)) expect(b[name].data).toEqual(a[name].data);
@@ -86,5 +88,19 @@ describe("the run cache", () => {
     // The copies differ (different data orders) but both start from the parent's weights at step 20.
     expect(loadWeights(a, 60)["fc1.weight"].data).not.toEqual(loadWeights(b, 60)["fc1.weight"].data);
     expect(readdirSync(runDir(parent))).toContain("step-20.safetensors");
+  });
+
+  it("labels the runs it trains on the way with the task that needs them: an IMP chain's dense parent and levels", async () => {
+    const dense = tinyRun({ initSeed: 7 });
+    const level = (source: RunConfig): RunConfig => tinyRun({ initSeed: 7, from: { run: dense, step: 10 }, mask: { kind: "magnitude", source, fraction: 0.5, scope: "global" } });
+    const lines: string[] = [];
+    setProgressSink((line, final) => final && lines.push(line));
+    try {
+      await ensureRun(level(level(dense)), { label: "IMP chain" });
+    } finally {
+      setProgressSink(null);
+    }
+    // Each once: the parent is trained with its rewind point before the first mask is pruned from it.
+    expect(lines.map((l) => l.split(" done ")[0])).toEqual(["IMP chain: dense parent", "IMP chain: level 1", "IMP chain"]);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { MaskSpec, RunConfig, runHash, startStep, validateMaskSpec, validateRunConfig } from "../store/run-config";
+import { MaskSpec, RunConfig, pruningLevel, runHash, startStep, validateMaskSpec, validateRunConfig } from "../store/run-config";
 import { RunSummary, SavedState, loadWeights, readState, readSummary, resumePath, runDir, savedSteps, splitState, statePath, writeState, writeSummary } from "../store/runs";
 import { withLock } from "../store/lock";
 import { ensureDir, writeJsonAtomic } from "../util/atomic";
@@ -30,6 +30,8 @@ export interface EnsureOptions {
   /** Save a resume state every this many steps (default 1000). */
   resumeEvery?: number;
   label?: string;
+  /** The label of the task that needs this run: a run trained on the way (an IMP chain's earlier level) shows it. */
+  neededBy?: string;
   signal?: AbortSignal;
   /** Called after each state is saved ("checkpoint" for requested steps, "resume" for periodic ones). */
   onSaved?: (step: number, kind: "checkpoint" | "resume") => void;
@@ -40,6 +42,9 @@ async function saveState(path: string, state: TrainState): Promise<void> {
   writeState(path, { tensors, step: state.step, optimizerT: state.optimizer.t });
 }
 
+/** What a run trained on the way is to the task that needs it. */
+const roleOf = (config: RunConfig) => (config.mask ? `level ${pruningLevel(config.mask)}` : "dense parent");
+
 export function modelFor(config: RunConfig): Model {
   const d = deviceData(config.data).dataset;
   return getModel(config.model, d.shape, d.classes);
@@ -49,11 +54,11 @@ export function modelFor(config: RunConfig): Model {
  * The weights a run starts from: a fresh initialisation, or the parent's weights at the branch step
  * (rewinding), times the run's mask.
  */
-async function initialWeights(config: RunConfig, mask: Mask | null): Promise<HostParams> {
+async function initialWeights(config: RunConfig, mask: Mask | null, neededBy?: string): Promise<HostParams> {
   let weights: HostParams;
   if (!config.from) weights = initParams(modelFor(config), config.initSeed);
   else {
-    await ensureRun(config.from.run, { checkpoints: [config.from.step] });
+    await ensureRun(config.from.run, { checkpoints: [config.from.step], neededBy });
     weights = loadWeights(config.from.run, config.from.step);
   }
   if (mask) weights = applyMask(weights, mask);
@@ -78,8 +83,9 @@ export async function startingWeights(config: RunConfig): Promise<HostParams> {
  * a finished run is reused, an interrupted one resumes from its latest saved state, and a checkpoint
  * requested after the fact is recomputed from the nearest earlier state (training is deterministic).
  */
-export async function ensureRun(config: RunConfig, options: EnsureOptions = {}): Promise<RunSummary> {
+export async function ensureRun(config: RunConfig, given: EnsureOptions = {}): Promise<RunSummary> {
   validateRunConfig(config);
+  const options = { ...given, label: given.label ?? (given.neededBy ? `${given.neededBy}: ${roleOf(config)}` : undefined) };
   const backend = await initBackend(config.model);
   const dir = runDir(config);
   const hash = runHash(config);
@@ -118,7 +124,6 @@ async function train(config: RunConfig, options: EnsureOptions, missing: number[
   const started = Date.now();
   const model = modelFor(config);
   const data = deviceData(config.data);
-  const mask = config.mask ? await ensureMask(config.mask) : null;
   const target = missing.length ? missing[missing.length - 1] : final;
   const from = missing.length ? missing[0] : final;
 
@@ -129,12 +134,17 @@ async function train(config: RunConfig, options: EnsureOptions, missing: number[
     const s = readState(path);
     if (s && s.step <= from && s.step >= first && (!best || s.step > best.step)) best = s;
   }
+  // The runs trained on the way show the label of the task that needs them. Starting afresh, the parent comes
+  // first, with its rewind point: a mask pruned from it would train it without that checkpoint.
+  const neededBy = options.neededBy ?? options.label;
+  if (!best && config.from) await ensureRun(config.from.run, { checkpoints: [config.from.step], neededBy });
+  const mask = config.mask ? await ensureMask(config.mask, neededBy) : null;
   let state: TrainState;
   if (best) {
     const { params, slots } = splitState(best.tensors);
     state = { step: best.step, params: toDevice(params), optimizer: { t: best.optimizerT, slots: toDevice(slots) } };
   } else {
-    const params = toDevice(await initialWeights(config, mask));
+    const params = toDevice(await initialWeights(config, mask, neededBy));
     state = { step: first, params, optimizer: freshOptimizer(config.train, params) };
     if (missing.includes(first)) await saveState(statePath(dir, first), state);
   }
@@ -189,21 +199,22 @@ export async function maskOf(config: RunConfig, exclude?: string[] | null): Prom
   return denseMask(model, prunableNames(model, exclude ?? undefined));
 }
 
-async function compute(spec: MaskSpec): Promise<Mask> {
+async function compute(spec: MaskSpec, neededBy?: string): Promise<Mask> {
   if (spec.kind === "magnitude") {
-    await ensureRun(spec.source);
+    await ensureRun(spec.source, { neededBy });
     const current = await maskOf(spec.source, spec.exclude);
     return magnitudePrune(loadWeights(spec.source, spec.source.train.steps), current, spec.fraction, spec.scope);
   }
-  return randomMaskLike(await ensureMask(spec.like), spec.seed, spec.mode);
+  return randomMaskLike(await ensureMask(spec.like, neededBy), spec.seed, spec.mode);
 }
 
 /** The mask a spec describes, computed once (training what it depends on) and then read from disk. */
-export async function ensureMask(spec: MaskSpec): Promise<Mask> {
+/** `neededBy` labels the runs it trains on the way (see EnsureOptions). */
+export async function ensureMask(spec: MaskSpec, neededBy?: string): Promise<Mask> {
   validateMaskSpec(spec);
   const saved = readMask(spec);
   if (saved) return saved;
-  const mask = await compute(spec);
+  const mask = await compute(spec, neededBy);
   writeMask(spec, mask);
   return mask;
 }

@@ -47,6 +47,12 @@ export function startStep(config: RunConfig): number {
   return config.from ? config.from.step : 0;
 }
 
+/** How many rounds of magnitude pruning a mask is from the dense network (a random mask: its model's). */
+export function pruningLevel(spec: MaskSpec | null | undefined): number {
+  if (!spec) return 0;
+  return spec.kind === "magnitude" ? 1 + pruningLevel(spec.source.mask) : pruningLevel(spec.like);
+}
+
 /** The runs a run needs before it can start: the run it branches from, and the runs its mask is pruned from. */
 export function runDependencies(config: RunConfig): RunConfig[] {
   const sources = (spec: MaskSpec): RunConfig[] => (spec.kind === "magnitude" ? [spec.source] : sources(spec.like));
