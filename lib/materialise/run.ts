@@ -208,8 +208,10 @@ async function compute(spec: MaskSpec, neededBy?: string): Promise<Mask> {
   return randomMaskLike(await ensureMask(spec.like, neededBy), spec.seed, spec.mode);
 }
 
-/** The mask a spec describes, computed once (training what it depends on) and then read from disk. */
-/** `neededBy` labels the runs it trains on the way (see EnsureOptions). */
+/**
+ * The mask a spec describes, computed once (training what it depends on) and then read from disk;
+ * `neededBy` labels the runs it trains on the way (see EnsureOptions).
+ */
 export async function ensureMask(spec: MaskSpec, neededBy?: string): Promise<Mask> {
   validateMaskSpec(spec);
   const saved = readMask(spec);
