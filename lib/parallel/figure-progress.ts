@@ -42,7 +42,7 @@ const taskRuns = new WeakMap<Task, Map<string, number>>();
 const stepsOf = (config: RunConfig) => config.train.steps - startStep(config);
 
 /** The runs that training `config` trains first because they are not cached, with their steps, by hash. */
-export function uncachedDependencies(config: RunConfig, into = new Map<string, number>()): Map<string, number> {
+function uncachedDependencies(config: RunConfig, into = new Map<string, number>()): Map<string, number> {
   for (const d of runDependencies(config)) {
     const hash = runHash(d);
     if (into.has(hash) || readSummary(d) !== null) continue;
