@@ -47,7 +47,7 @@ export const RESNET_CPU: DenseInstabilityConfig = {
   model: "resnet-20-8",
   data: jpeg,
   train: cifarTraining(1500),
-  ks: [0, 38, 150],
+  ks: [0, 38, 75, 150],
   initSeeds: [1, 2],
   pairs: 2,
   alphas: 11,
