@@ -257,6 +257,21 @@ describe("a claim says no more than its data", () => {
     expect(r.findings.find((f) => f.startsWith("Low ("))).toMatch(/instability \(the paper's\) 3\.61 ± 1\.11 pp \(unstable\)/);
   });
 
+  it("resnet20/dense-instability: a late onset that rests on k = 75 being unstable within the noise is borderline", () => {
+    const onset = verdictOf(render("resnet20/dense-instability"), "early-onset");
+    expect(onset.verdict).toBe("borderline");
+    expect(onset.evidence).toMatch(/k = 75 \(5\.0 %, early\) is unstable only within the noise of the 2 pp threshold \(3\.38 ± 2\.09 pp\)/);
+    // The same data with k = 75 clearly on one side: the claim follows it.
+    const { config, ...data } = load("resnet20/dense-instability");
+    const at75 = data.standard.summary.find((s: { k: number }) => s.k === 75);
+    const withK75 = (mean: number) => {
+      at75.testInstability = { mean, std: 0.002 };
+      return verdictOf(getFigure("resnet20/dense-instability").render(config, data), "early-onset").verdict;
+    };
+    expect(withK75(0.08)).toBe("differs");
+    expect(withK75(0.01)).toBe("agrees");
+  });
+
   it("no committed plot joins categorical settings with a line", () => {
     expect(categoryPoints("a", ["x", "y"], [1, 2], [0, 0], 0).mode).toBe("markers");
     for (const f of FIGURES) {
