@@ -577,8 +577,10 @@ async function profileAll(backends: BackendName[], python: string | null, child:
         console.log(`  ${name}: ${ms(pr.msPerUnit)} ms per ${pr.unit} (${phases} ms)`);
         if (c.side === "ours") {
           console.log(`    kernels ${ms(pr.kernelMsPerUnit)} ms in ${pr.kernelsPerUnit.toFixed(0)} calls; per-op overhead (the rest) ${ms(pr.overheadMsPerUnit)} ms = ${((100 * pr.overheadMsPerUnit) / pr.msPerUnit).toFixed(0)} %`);
-          console.log(`    top kernels: ${pr.top.map((k) => `${k.name} ${ms(k.msPerUnit)} ms (${(100 * k.share).toFixed(0)} %, ${k.callsPerUnit.toFixed(0)}x)`).join("; ")}`);
         }
+        // PyTorch's side: its profiler's operators by self time (a backward operator such as
+        // convolution_backward computes both gradients of a layer, where ours lists one kernel per gradient).
+        if (pr.top?.length) console.log(`    top ${c.side === "ours" ? "kernels" : "operators (self time)"}: ${pr.top.map((k) => `${k.name} ${ms(k.msPerUnit)} ms (${(100 * k.share).toFixed(0)} %, ${k.callsPerUnit.toFixed(0)}x)`).join("; ")}`);
       } catch (e) {
         profiles[w][name] = { error: (e as Error).message };
         console.log(`  ${name}: error: ${(e as Error).message}`);

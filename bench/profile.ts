@@ -67,7 +67,7 @@ function kernelTable(kernels: { name: string; kernelTimeMs: number | { error: st
   const top = [...by.entries()]
     .map(([name, e]) => ({ name, msPerUnit: e.ms / units, callsPerUnit: e.calls / units, share: e.ms / units / msPerUnit }))
     .sort((a, b) => b.msPerUnit - a.msPerUnit)
-    .slice(0, 8);
+    .slice(0, 12);
   return { total: total / units, count: [...by.values()].reduce((n, e) => n + e.calls, 0) / units, top };
 }
 

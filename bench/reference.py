@@ -390,7 +390,21 @@ def profile(ctx, workload, steps, sizes=None):
         t4 = time.perf_counter()
         for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             phases[k] += v * 1000 / steps
-    return {"unit": "step", "msPerUnit": (time.perf_counter() - t) * 1000 / steps, "phases": phases}
+    ms_per_step = (time.perf_counter() - t) * 1000 / steps
+    return {"unit": "step", "msPerUnit": ms_per_step, "phases": phases, "top": top_operators(model, opt, batches, steps, ms_per_step)}
+
+
+def top_operators(model, opt, batches, steps, ms_per_step, count=12):
+    """PyTorch's operators by self CPU time per step (the profiler's own view), as ours lists its kernels."""
+    k = max(2, min(steps, 5))
+    with torch.autograd.profiler.profile() as prof:
+        for s in range(k):
+            train_step(model, opt, batches, s)
+    rows = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:count]
+    return [
+        {"name": e.key, "msPerUnit": e.self_cpu_time_total / 1000 / k, "callsPerUnit": e.count / k, "share": e.self_cpu_time_total / 1000 / k / ms_per_step}
+        for e in rows
+    ]
 
 
 def main():
