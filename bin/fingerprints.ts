@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../lib/cli";
@@ -38,6 +38,8 @@ main(async () => {
   const ids = values.only ? values.only.split(",") : FIGURES.map((f) => f.id);
   const quick: Record<string, string> = {};
   const cpuReports: Record<string, string> = {};
+  // The scratch folder holds every quick figure's runs (about 2 GB): removed when the command exits.
+  process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
   for (const id of ids) {
     const committed = join(REPO_ROOT, "results", "figures", id, "cpu");
     if (existsSync(join(committed, "data.json"))) {

@@ -27,15 +27,22 @@ fi
 
 DEPS=$PKG/deps
 place_libs() { # $1: libtensorflow_cc (or libtensorflow) .so.2, $2: libtensorflow_framework.so.2, $3: include dir
-  rm -rf "$DEPS" && mkdir -p "$DEPS/lib"
+  # Assembled beside deps/ and renamed into place when complete: a copy cut short (a full disk) is never taken
+  # for an installed library by the next run.
+  local part=$DEPS.partial
+  rm -rf "$part" && mkdir -p "$part/lib"
   # The names tfjs-node's install script looks for (it then skips its download and builds the binding).
-  cp "$1" "$DEPS/lib/libtensorflow.so.2.9.1"
-  cp "$2" "$DEPS/lib/libtensorflow_framework.so.2.9.1"
-  for n in libtensorflow libtensorflow_framework; do ln -sf "$n.so.2.9.1" "$DEPS/lib/$n.so.2"; ln -sf "$n.so.2" "$DEPS/lib/$n.so"; done
+  cp "$1" "$part/lib/libtensorflow.so.2.9.1"
+  cp "$2" "$part/lib/libtensorflow_framework.so.2.9.1"
+  for n in libtensorflow libtensorflow_framework; do ln -sf "$n.so.2.9.1" "$part/lib/$n.so.2"; ln -sf "$n.so.2" "$part/lib/$n.so"; done
   # A wheel's library is named by its soname, libtensorflow_cc.so.2, which the built binding then asks for.
-  ln -sf libtensorflow.so.2.9.1 "$DEPS/lib/libtensorflow_cc.so.2"
-  cp -r "$3" "$DEPS/include"
+  ln -sf libtensorflow.so.2.9.1 "$part/lib/libtensorflow_cc.so.2"
+  cp -r "$3" "$part/include"
+  rm -rf "$DEPS" && mv "$part" "$DEPS"
 }
+# Both libraries and the C API's headers in deps/ (an install cut short by an earlier version of this script
+# could leave the first library alone, or part of it).
+complete() { [ -f "$DEPS/lib/libtensorflow.so.2.9.1" ] && [ -f "$DEPS/lib/libtensorflow_framework.so.2.9.1" ] && [ -f "$DEPS/include/tensorflow/c/c_api.h" ]; }
 
 build() {
   # node-gyp must not download Node's headers (offline): use the installed ones.
@@ -44,7 +51,7 @@ build() {
   (cd "$PKG" && PATH="$NATIVE/node_modules/.bin:$ROOT/node_modules/.bin:$PATH" npm_config_nodedir=$nodedir node scripts/install.js)
 }
 
-if [ ! -f "$DEPS/lib/libtensorflow.so.2.9.1" ]; then
+if ! complete; then
   if [ -n "${LIBTENSORFLOW_DIR:-}" ]; then
     echo "native backend: libtensorflow from LIBTENSORFLOW_DIR=$LIBTENSORFLOW_DIR"
     place_libs "$LIBTENSORFLOW_DIR/lib/libtensorflow.so.2" "$LIBTENSORFLOW_DIR/lib/libtensorflow_framework.so.2" "$LIBTENSORFLOW_DIR/include"
@@ -63,6 +70,7 @@ if [ ! -f "$DEPS/lib/libtensorflow.so.2.9.1" ]; then
       wheel=$(ls "$WHEELS"/tensorflow_cpu-"$WHEEL_VERSION"-*.whl | head -1)
     fi
     tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
     python3 - "$wheel" "$tmp" <<'PY'
 import sys, zipfile
 wheel, out = sys.argv[1], sys.argv[2]
