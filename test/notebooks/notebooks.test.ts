@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { getFigure } from "../../lib/figures/registry";
@@ -29,6 +29,8 @@ function renderedDom(html: string): string {
 
 // One results folder for all notebooks: figures that share runs (the rewind grid, IMP chains) reuse them.
 const results = mkdtempSync(join(tmpdir(), "nb-results-"));
+// Every figure's runs and checkpoints: about 2 GB a run, which would pile up in the temporary folder.
+afterAll(() => rmSync(results, { recursive: true, force: true }));
 
 describe("notebooks", () => {
   it("exist", () => expect(notebooks.length).toBeGreaterThan(0));
