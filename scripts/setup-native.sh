@@ -82,7 +82,6 @@ with zipfile.ZipFile(wheel) as z:
             z.extract(name, out)
 PY
     place_libs "$tmp/tensorflow/libtensorflow_cc.so.2" "$tmp/tensorflow/libtensorflow_framework.so.2" "$tmp/tensorflow/include"
-    rm -rf "$tmp"
   fi
 fi
 
