@@ -16,7 +16,10 @@ PKG=$NATIVE/node_modules/@tensorflow/tfjs-node
 
 works() { node -e "require('$PKG'); const tf = require('@tensorflow/tfjs'); process.exit(tf.findBackend('tensorflow') ? 0 : 1)" >/dev/null 2>&1; }
 
-if [ -d "$PKG" ] && works; then echo "native backend: already set up ($PKG)"; exit 0; fi
+# The project's own ops (lib/kernels/native/), built against the same libtensorflow; rebuilt when their sources change.
+build_ops() { "$ROOT/node_modules/.bin/tsx" "$ROOT/bin/tensorflow-ops.ts" "$PKG/deps"; }
+
+if [ -d "$PKG" ] && works; then echo "native backend: already set up ($PKG)"; build_ops; exit 0; fi
 
 mkdir -p "$NATIVE"
 [ -f "$NATIVE/package.json" ] || echo '{ "private": true, "name": "lottery-lab-native", "description": "tfjs-node for lottery-lab, built by scripts/setup-native.sh" }' > "$NATIVE/package.json"
@@ -92,4 +95,5 @@ fi
 # One tfjs for the whole process: tfjs-node must register its backend with the project's tfjs, not a copy.
 for p in "$NATIVE"/node_modules/@tensorflow/*; do [ "$(basename "$p")" = tfjs-node ] || rm -rf "$p"; done
 works || { echo "error: tfjs-node was built but does not register the tensorflow backend; see .native/build.log" >&2; exit 2; }
+build_ops
 echo "native backend: ready (LOTTERY_BACKEND=tensorflow forces it; by default conv nets use it, see the README)"

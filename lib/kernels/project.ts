@@ -2,17 +2,21 @@ import * as tf from "@tensorflow/tfjs";
 
 /**
  * The project's own kernels, by name: what the models and the optimizer ask the engine for, whichever backend
- * implements them (wasm: optimizer-update.ts; tfjs-node: tensorflow.ts). Where the active backend has none of
+ * implements them (wasm: optimizer-update.ts; tfjs-node: tensorflow.ts, with native/lottery_ops.cc). Where the active backend has none of
  * them, the callers compute the same numbers with tensor ops.
  */
 
-/** One optimizer update of one parameter in a single pass (wasm). */
+/** One optimizer update of one parameter in a single pass (wasm; tfjs-node with the project's ops). */
 export const OPTIMIZER_UPDATE = "LotteryOptimizerUpdate";
 /** Batch norm in training mode, forward and backward, each one fused kernel (tfjs-node). */
 export const BATCH_NORM_TRAINING = "LotteryBatchNormTraining";
 export const BATCH_NORM_TRAINING_GRAD = "LotteryBatchNormTrainingGrad";
 /** ReLU's gradient as one kernel (tfjs-node). */
 export const RELU_GRAD = "LotteryReluGrad";
+/** relu(a + b), a residual block's output, as one kernel (tfjs-node with the project's ops). */
+export const ADD_RELU = "LotteryAddRelu";
+/** A batch-norm layer's two running statistics, running * keep + batch * mix, as one kernel (the same). */
+export const RUNNING_AVERAGE = "LotteryRunningAverage";
 
 export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;
@@ -30,6 +34,11 @@ export interface OptimizerUpdateAttrs {
 
 export interface BatchNormAttrs {
   epsilon: number;
+}
+
+export interface RunningAverageAttrs {
+  keep: number;
+  mix: number;
 }
 
 /** Whether the active backend has the project's kernel `name`. */

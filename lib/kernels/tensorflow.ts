@@ -1,35 +1,30 @@
 import * as tf from "@tensorflow/tfjs";
 import { KernelFunc } from "./wasm-ops";
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "./project";
+import { NodeBackend, attr } from "./tensorflow-node";
+import { loadTensorflowOps } from "./tensorflow-ops";
+import { tensorflowOpsKernels } from "./tensorflow-ops-kernels";
 
 /**
  * Kernels of this project for tfjs-node ("tensorflow"): TensorFlow's own fused training ops, which tfjs
  * never calls. Batch norm in training mode is one FusedBatchNormV3 forward and one FusedBatchNormGradV3
  * backward (oneDNN's, 8 ms for a [128, 32, 32, 16] layer here) in place of the ~25 element-wise kernels
  * of its tensor form (100 ms), and ReLU's gradient is one ReluGrad in place of three. Also a detour
- * around one faulty TensorFlow kernel (safeBackpropFilter).
+ * around one faulty TensorFlow kernel (safeBackpropFilter). With the project's own ops built (tensorflow-ops.ts),
+ * also the kernels of tensorflow-ops-kernels.ts.
  */
-
-/** The part of tfjs-node's backend these kernels call (it runs any TensorFlow op by name). */
-interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
-  executeSingleOutput(op: string, attrs: unknown[], inputs: tf.TensorInfo[]): tf.TensorInfo;
-  executeMultipleOutputs(op: string, attrs: unknown[], inputs: tf.TensorInfo[], outputs: number): tf.TensorInfo[];
-}
 
 type Args = { inputs: Record<string, tf.TensorInfo>; backend: NodeBackend; attrs: Record<string, unknown> };
 
-const float = (b: NodeBackend["binding"], name: string) => ({ name, type: b.TF_ATTR_TYPE, value: b.TF_FLOAT });
-
 function batchNormAttrs(b: NodeBackend["binding"], epsilon: number, forward: boolean): unknown[] {
   return [
-    float(b, "T"),
-    float(b, "U"),
-    { name: "epsilon", type: b.TF_ATTR_FLOAT, value: epsilon },
+    attr.float32(b, "T"),
+    attr.float32(b, "U"),
+    attr.float(b, "epsilon", epsilon),
     // 1: the "running" outputs are this batch's own statistics; the running average is the caller's.
-    ...(forward ? [{ name: "exponential_avg_factor", type: b.TF_ATTR_FLOAT, value: 1 }] : []),
-    { name: "data_format", type: b.TF_ATTR_STRING, value: "NHWC" },
-    { name: "is_training", type: b.TF_ATTR_BOOL, value: true },
+    ...(forward ? [attr.float(b, "exponential_avg_factor", 1)] : []),
+    attr.string(b, "data_format", "NHWC"),
+    attr.bool(b, "is_training", true),
   ];
 }
 
@@ -58,7 +53,7 @@ const batchNormTrainingGrad: KernelFunc = (args) => {
 /** Inputs dy and the ReLU's output y: dy where y > 0, else 0. */
 const reluGrad: KernelFunc = (args) => {
   const { inputs, backend } = args as unknown as Args;
-  return backend.executeSingleOutput("ReluGrad", [float(backend.binding, "T")], [inputs.dy, inputs.y]);
+  return backend.executeSingleOutput("ReluGrad", [attr.float32(backend.binding, "T")], [inputs.dy, inputs.y]);
 };
 
 /**
@@ -103,6 +98,7 @@ export function registerTensorflowKernels(): void {
     [BATCH_NORM_TRAINING, batchNormTraining],
     [BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad],
     [RELU_GRAD, reluGrad],
+    ...(loadTensorflowOps() ? tensorflowOpsKernels : []),
   ];
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, "tensorflow")) tf.registerKernel({ kernelName, backendName: "tensorflow", kernelFunc });

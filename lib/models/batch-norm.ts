@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, ParamSpec } from "./model";
 import { Params, disposeParams } from "./params";
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormAttrs, hasKernel } from "../kernels/project";
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormAttrs, RUNNING_AVERAGE, RunningAverageAttrs, hasKernel } from "../kernels/project";
 
 /** PyTorch's BatchNorm2d defaults: running = (1 - momentum) * running + momentum * batch; eps inside the sqrt. */
 export const BN_MOMENTUM = 0.1;
@@ -109,16 +109,22 @@ function fusedBatchNormTraining(x: tf.Tensor4D, scale: tf.Tensor1D, shift: tf.Te
 }
 
 /**
- * Training mode that updates the running statistics as PyTorch does (exponential average, momentum 0.1);
- * `updates` receives the new running tensors of every batch-norm layer the forward pass went through.
+ * Training mode that updates the running statistics as PyTorch does (exponential average, momentum 0.1; one
+ * kernel per layer where the backend has the project's); `updates` receives the new running tensors of every batch-norm layer the forward pass went through.
  */
 export function trainingMode(params: Params): { mode: ForwardMode; updates: Params } {
   const updates: Params = {};
   const mode: ForwardMode = {
     record(layer, mean, variance) {
-      const mix = (name: string, batch: tf.Tensor) => tf.keep(tf.tidy(() => tf.add(tf.mul(params[name], 1 - BN_MOMENTUM), tf.mul(batch, BN_MOMENTUM))));
-      updates[`${layer}.running_mean`] = mix(`${layer}.running_mean`, mean);
-      updates[`${layer}.running_var`] = mix(`${layer}.running_var`, variance);
+      const [m, v] = [`${layer}.running_mean`, `${layer}.running_var`];
+      const attrs: RunningAverageAttrs = { keep: 1 - BN_MOMENTUM, mix: BN_MOMENTUM };
+      const [newMean, newVar] = tf.tidy(() =>
+        hasKernel(RUNNING_AVERAGE)
+          ? (tf.engine().runKernel(RUNNING_AVERAGE, { runningMean: params[m], runningVar: params[v], mean, variance }, attrs as never) as unknown as tf.Tensor[])
+          : [tf.add(tf.mul(params[m], attrs.keep), tf.mul(mean, attrs.mix)), tf.add(tf.mul(params[v], attrs.keep), tf.mul(variance, attrs.mix))],
+      );
+      updates[m] = tf.keep(newMean);
+      updates[v] = tf.keep(newVar);
     },
   };
   return { mode, updates };

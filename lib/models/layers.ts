@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, Model, ParamSpec } from "./model";
 import { Params } from "./params";
 import { batchNorm, batchNormSpecs } from "./batch-norm";
-import { RELU_GRAD, hasKernel } from "../kernels/project";
+import { ADD_RELU, RELU_GRAD, hasKernel } from "../kernels/project";
 
 /** Collects a model's parameter and buffer specs in declaration order. */
 export class Specs {
@@ -54,12 +54,28 @@ export const relu = tf.customGrad((...args: unknown[]) => {
   const [x, save] = args as [tf.Tensor, (t: tf.Tensor[]) => void];
   const y = tf.relu(x);
   save([y]);
+  return { value: y, gradFunc: (dy: tf.Tensor, [out]: tf.Tensor[]) => reluGrad(dy, out) };
+}) as <T extends tf.Tensor>(x: T) => T;
+
+const reluGrad = (dy: tf.Tensor, y: tf.Tensor): tf.Tensor =>
+  hasKernel(RELU_GRAD) ? (tf.engine().runKernel(RELU_GRAD, { dy, y }, {}) as tf.Tensor) : tf.mul(dy, tf.cast(tf.greater(y, 0), "float32"));
+
+/**
+ * relu(a + b) for a and b of one shape (a residual block's output): one kernel where the backend has the
+ * project's (the same values as the two); the gradient is relu's, passed to both.
+ */
+export const addRelu = tf.customGrad((...args: unknown[]) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, (t: tf.Tensor[]) => void];
+  const y = hasKernel(ADD_RELU) ? (tf.engine().runKernel(ADD_RELU, { a, b }, {}) as tf.Tensor) : tf.relu(tf.add(a, b));
+  save([y]);
   return {
     value: y,
-    gradFunc: (dy: tf.Tensor, [out]: tf.Tensor[]) =>
-      hasKernel(RELU_GRAD) ? (tf.engine().runKernel(RELU_GRAD, { dy, y: out }, {}) as tf.Tensor) : tf.mul(dy, tf.cast(tf.greater(out, 0), "float32")),
+    gradFunc: (dy: tf.Tensor, [out]: tf.Tensor[]) => {
+      const g = reluGrad(dy, out);
+      return [g, tf.clone(g)];
+    },
   };
-}) as <T extends tf.Tensor>(x: T) => T;
+}) as <T extends tf.Tensor>(a: T, b: T) => T;
 
 /**
  * One block of a deep net's forward pass. When no gradient tape records (evaluation), its intermediates are

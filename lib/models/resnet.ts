@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { ModelFactory } from "./model";
-import { Specs, block, cifarModel, conv, convBnRelu, relu } from "./layers";
+import { Specs, addRelu, block, cifarModel, conv, convBnRelu } from "./layers";
 import { dense } from "./dense";
 import { batchNorm } from "./batch-norm";
 
@@ -50,7 +50,7 @@ export function cifarResNet(name: string, depth: number, width: number): ModelFa
         a = block(() => {
           const o = batchNorm(p, `${b.id}.bn2`, conv(p, `${b.id}.conv2`, convBnRelu(p, `${b.id}.conv1`, `${b.id}.bn1`, input, mode, b.stride)), mode);
           const short = b.shortcut ? batchNorm(p, `${b.id}.shortcut.bn`, conv(p, `${b.id}.shortcut.conv`, input, b.stride), mode) : input;
-          return relu(tf.add(o, short) as tf.Tensor4D);
+          return addRelu(o, short);
         });
       }
       return dense(p, "fc", tf.mean(a, [1, 2]) as tf.Tensor2D);

@@ -2,8 +2,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend";
 import { backendTag, nativePackage } from "../../lib/backend-choice";
-import { BN_EPSILON } from "../../lib/models/batch-norm";
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "../../lib/kernels/project";
+import { existsSync } from "node:fs";
+import { ADD_RELU, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, OPTIMIZER_UPDATE, RELU_GRAD, RUNNING_AVERAGE, hasKernel } from "../../lib/kernels/project";
+import { tensorflowOpsPath } from "../../lib/kernels/tensorflow-ops";
+import { addRelu } from "../../lib/models/layers";
+import { BN_EPSILON, trainingMode } from "../../lib/models/batch-norm";
+import { applyUpdate, slotNames } from "../../lib/train/optimizer";
+import { TrainHparams } from "../../lib/train/hparams";
 import { TENSORFLOW_SETTINGS } from "../../lib/kernels/tensorflow-settings";
 import { ensureRun } from "../../lib/materialise/run";
 import { loadWeights } from "../../lib/store/runs";
@@ -109,6 +114,86 @@ describe("ReLU's gradient and the 1x1 strided filter gradient (tfjs-node)", () =
     ]);
     for (const e of relativeError(cpu, tensorflow)) expect(e).toBeLessThan(1e-5);
   });
+});
+
+/** The raw bits of each output, so that -0 and +0 or two NaNs are told apart. */
+const bits = (ts: tf.Tensor[]): number[][] => ts.map((t) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer)));
+
+/** `f` with the project's TensorFlow ops, and again with their kernels unregistered (the tensor forms). */
+function withAndWithoutOps<T>(f: () => Promise<T> | T): Promise<{ ops: T; tensorForms: T }> {
+  return (async () => {
+    const ops = await f();
+    const kernels = OPS.map((name) => tf.getKernel(name, "tensorflow")!);
+    for (const name of OPS) tf.unregisterKernel(name, "tensorflow");
+    try {
+      return { ops, tensorForms: await f() };
+    } finally {
+      for (const k of kernels) tf.registerKernel(k);
+    }
+  })();
+}
+const OPS = [ADD_RELU, RUNNING_AVERAGE, OPTIMIZER_UPDATE];
+
+describe("the project's TensorFlow ops (lib/kernels/native/)", () => {
+  it("are built by npm run native and loaded with the backend", () => {
+    expect(existsSync(tensorflowOpsPath())).toBe(true);
+    for (const name of OPS) expect(tf.getKernel(name, "tensorflow"), name).toBeDefined();
+  });
+
+  it("relu(a + b), its gradient and the running averages have the bits of their tensor forms", async () => {
+    const shape = [8, 5, 5, 6];
+    const [a, b, dy] = [1, 2, 3].map((seed) => tf.randomNormal(shape, 0, 1, "float32", seed));
+    // Exact zeros and a cancellation to exactly zero in the sum, where ReLU's edge cases lie.
+    const zeros = tf.concat([tf.zeros([1, 5, 5, 6]), tf.slice(a, [1, 0, 0, 0], [7, 5, 5, 6])]);
+    const running = [4, 5, 6, 7].map((seed) => tf.randomUniform([256], 0, 2, "float32", seed));
+    const f = () =>
+      tf.tidy(() => {
+        const [y, grads] = [addRelu(zeros, tf.neg(a)), tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(addRelu(x, z), dy)))([a, b])];
+        const { mode, updates } = trainingMode({ "bn.running_mean": running[0], "bn.running_var": running[1] });
+        mode.record("bn", running[2], running[3]);
+        const out = bits([y, ...grads, updates["bn.running_mean"], updates["bn.running_var"]]);
+        tf.dispose(Object.values(updates));
+        return out;
+      });
+    const { ops, tensorForms } = await withAndWithoutOps(f);
+    expect(ops).toEqual(tensorForms);
+  });
+
+  it.each([
+    ["SGD with momentum and weight decay, masked", { optimizer: "sgd", momentum: 0.9, weightDecay: 1e-4 }, true],
+    ["SGD with momentum, no weight decay", { optimizer: "sgd", momentum: 0.9, weightDecay: 0 }, false],
+    ["plain SGD", { optimizer: "sgd", momentum: 0, weightDecay: 5e-4 }, false],
+    ["Adam, masked", { optimizer: "adam", momentum: 0, weightDecay: 1e-4 }, true],
+  ] as const)("the optimizer update (%s) has the bits of its tensor form", async (_, h, masked) => {
+    const hp = { ...tinyRun().train, ...h } as TrainHparams;
+    const p = tf.randomNormal([3, 3, 4, 8], 0, 1, "float32", 11);
+    const grad = tf.randomNormal([3, 3, 4, 8], 0, 1, "float32", 12);
+    const mask = masked ? tf.cast(tf.greater(tf.randomUniform([3, 3, 4, 8], 0, 1, "float32", 13), 0.5), "float32") : undefined;
+    const slots = Object.fromEntries(slotNames(hp).map((s, i) => [`${s}/w`, tf.randomUniform([3, 3, 4, 8], 0, 0.1, "float32", 14 + i)]));
+    const f = () =>
+      tf.tidy(() => {
+        const next: Record<string, tf.Tensor> = {};
+        const updated = applyUpdate(hp, { name: "w", p, grad, mask }, 0.0371, 7, slots, next, hasKernel(OPTIMIZER_UPDATE));
+        return bits([updated, ...Object.values(next)]);
+      });
+    const { ops, tensorForms } = await withAndWithoutOps(f);
+    expect(ops.length).toBe(1 + slotNames(hp).length);
+    expect(ops).toEqual(tensorForms);
+  });
+
+  it("train a narrow ResNet to the bits of the tensor forms", async () => {
+    const config = tinyRun(
+      { model: "resnet-20-4", data: { dataset: "mnist", trainSubset: 128, testSubset: 64 } },
+      { batchSize: 32, steps: 3, warmupSteps: 2, lrDropSteps: [], lr: 0.1 },
+    );
+    const train = async () => {
+      freshResults();
+      await ensureRun(config);
+      return loadWeights(config, 3);
+    };
+    const { ops, tensorForms } = await withAndWithoutOps(train);
+    for (const name of Object.keys(ops)) expect(new Uint32Array(ops[name].data.buffer), name).toEqual(new Uint32Array(tensorForms[name].data.buffer));
+  }, 240_000);
 });
 
 describe("tfjs-node's settings", () => {
