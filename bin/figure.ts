@@ -92,8 +92,9 @@ main(async () => {
   if (!values["render-only"] && values.preset !== "quick" && !sets.length) {
     // Recompute a folder that holds a result on the backend that computed it (workers inherit the choice;
     // quick folders are smoke runs, not results).
-    const { pin, line } = decideBackend(figureDir(id, values.preset! as Preset));
+    const { pin, line, settings } = decideBackend(figureDir(id, values.preset! as Preset));
     if (pin) pinBackend(pin);
+    Object.assign(process.env, settings);
     if (line) console.log(line);
   }
   let run;

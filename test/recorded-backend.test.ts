@@ -25,7 +25,7 @@ function computedOn(backend: object): string {
 describe("recomputing a results folder", () => {
   it("pins nothing and says nothing where no result is recorded", () => {
     delete process.env.LOTTERY_BACKEND;
-    expect(decideBackend(join(tmpdir(), "no-such-folder"))).toEqual({ pin: null, line: null });
+    expect(decideBackend(join(tmpdir(), "no-such-folder"))).toEqual({ pin: null, line: null, settings: {} });
   });
 
   it("uses the recorded backend when LOTTERY_BACKEND is unset, and names it", () => {
@@ -41,7 +41,7 @@ describe("recomputing a results folder", () => {
     expect(d.pin).toBeNull();
     expect(d.line).toMatch(/was computed on wasm; LOTTERY_BACKEND=cpu recomputes it on cpu, so data\.json may differ/);
     process.env.LOTTERY_BACKEND = "wasm";
-    expect(decideBackend(computedOn({ name: "wasm" }))).toEqual({ pin: null, line: null });
+    expect(decideBackend(computedOn({ name: "wasm" }))).toEqual({ pin: null, line: null, settings: {} });
   });
 
   it.skipIf(nativePackage() !== null)("says when the recorded backend cannot run here, and does not force it", () => {
@@ -49,6 +49,24 @@ describe("recomputing a results folder", () => {
     const d = decideBackend(computedOn({ name: "tensorflow" }));
     expect(d.pin).toBeNull();
     expect(d.line).toMatch(/was computed on tensorflow, which cannot run here \(run `npm run native` to reproduce it bit for bit\); recomputing on the default backend/);
+  });
+
+  it("selects tfjs-node's batch norm by the recorded kernels, unless LOTTERY_TF_BATCH_NORM chooses", () => {
+    const saved = process.env.LOTTERY_TF_BATCH_NORM;
+    try {
+      delete process.env.LOTTERY_TF_BATCH_NORM;
+      process.env.LOTTERY_BACKEND = "tensorflow"; // decided as if forced, so that it holds without tfjs-node too
+      expect(decideBackend(computedOn({ name: "tensorflow", kernels: "onednn-avx2-1thread" })).settings).toEqual({ LOTTERY_TF_BATCH_NORM: "tensorflow" });
+      expect(decideBackend(computedOn({ name: "tensorflow", kernels: "onednn-avx2-1thread-lottery-bn" })).settings).toEqual({ LOTTERY_TF_BATCH_NORM: "project" });
+      process.env.LOTTERY_BACKEND = "wasm";
+      expect(decideBackend(computedOn({ name: "tensorflow", kernels: "onednn-avx2-1thread" })).settings).toEqual({});
+      process.env.LOTTERY_BACKEND = "tensorflow";
+      process.env.LOTTERY_TF_BATCH_NORM = "project";
+      expect(decideBackend(computedOn({ name: "tensorflow", kernels: "onednn-avx2-1thread" })).settings).toEqual({});
+    } finally {
+      if (saved === undefined) delete process.env.LOTTERY_TF_BATCH_NORM;
+      else process.env.LOTTERY_TF_BATCH_NORM = saved;
+    }
   });
 
   it("says when a result computed on webgpu cannot be recomputed on its adapter here", () => {

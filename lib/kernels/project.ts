@@ -8,9 +8,15 @@ import * as tf from "@tensorflow/tfjs";
 
 /** One optimizer update of one parameter in a single pass (wasm; tfjs-node with the project's ops). */
 export const OPTIMIZER_UPDATE = "LotteryOptimizerUpdate";
-/** Batch norm in training mode, forward and backward, each one fused kernel (tfjs-node). */
+/**
+ * Batch norm in training mode, forward and backward, each one fused kernel (tfjs-node). Outputs y, the batch
+ * mean, the batch's unbiased variance, then what the gradient reads (reserve1, reserve2, ...).
+ */
 export const BATCH_NORM_TRAINING = "LotteryBatchNormTraining";
 export const BATCH_NORM_TRAINING_GRAD = "LotteryBatchNormTrainingGrad";
+/** The same followed by a ReLU, in the same two kernels (tfjs-node with the project's batch norm); the gradient also reads y. */
+export const BATCH_NORM_RELU_TRAINING = "LotteryBatchNormReluTraining";
+export const BATCH_NORM_RELU_TRAINING_GRAD = "LotteryBatchNormReluTrainingGrad";
 /** ReLU's gradient as one kernel (tfjs-node). */
 export const RELU_GRAD = "LotteryReluGrad";
 /** relu(a + b), a residual block's output, as one kernel (tfjs-node with the project's ops). */

@@ -1,6 +1,20 @@
 import * as tf from "@tensorflow/tfjs";
 import { KernelFunc } from "./wasm-ops";
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, ADD_RELU, OPTIMIZER_UPDATE, OptimizerUpdateAttrs, RUNNING_AVERAGE, RunningAverageAttrs } from "./project";
+import {
+  ADAM_BETA1,
+  ADAM_BETA2,
+  ADAM_EPS,
+  ADD_RELU,
+  BATCH_NORM_RELU_TRAINING,
+  BATCH_NORM_RELU_TRAINING_GRAD,
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  BatchNormAttrs,
+  OPTIMIZER_UPDATE,
+  OptimizerUpdateAttrs,
+  RUNNING_AVERAGE,
+  RunningAverageAttrs,
+} from "./project";
 import { NodeArgs, attr } from "./tensorflow-node";
 
 /**
@@ -44,6 +58,40 @@ const optimizerUpdate: KernelFunc = (args) => {
   tf.dispose(outs.slice(1 + slots));
   return outs.slice(0, 1 + slots);
 };
+
+function batchNormAttrs(args: NodeArgs, relu: boolean): unknown[] {
+  const b = args.backend.binding;
+  return [attr.float(b, "epsilon", (args.attrs as unknown as BatchNormAttrs).epsilon), attr.bool(b, "relu", relu)];
+}
+
+/**
+ * The project's batch norm in training mode (the op's comment says how), as BATCH_NORM_TRAINING's kernel:
+ * inputs x, scale, offset; outputs y, mean, unbiased variance, and the mean and 1 / std for the gradient.
+ * With `relu`, y is the ReLU's output, and the gradient takes it as `y`.
+ */
+const batchNormTraining =
+  (relu: boolean): KernelFunc =>
+  (args) => {
+    const a = args as unknown as NodeArgs;
+    const { x, scale, offset } = a.inputs;
+    return a.backend.executeMultipleOutputs("LotteryBatchNorm", batchNormAttrs(a, relu), [x!, scale!, offset!], 5);
+  };
+
+/** Inputs dy, x, scale, the forward's reserves (mean, 1 / std) and, with `relu`, its y. Outputs dx, dscale, doffset. */
+const batchNormTrainingGrad =
+  (relu: boolean): KernelFunc =>
+  (args) => {
+    const a = args as unknown as NodeArgs;
+    const { dy, x, scale, reserve1, reserve2, y } = a.inputs;
+    return a.backend.executeMultipleOutputs("LotteryBatchNormGrad", batchNormAttrs(a, relu), [dy!, x!, scale!, reserve1!, reserve2!, relu ? y! : x!], 3);
+  };
+
+export const projectBatchNormKernels: [string, KernelFunc][] = [
+  [BATCH_NORM_TRAINING, batchNormTraining(false)],
+  [BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad(false)],
+  [BATCH_NORM_RELU_TRAINING, batchNormTraining(true)],
+  [BATCH_NORM_RELU_TRAINING_GRAD, batchNormTrainingGrad(true)],
+];
 
 export const tensorflowOpsKernels: [string, KernelFunc][] = [
   [ADD_RELU, addRelu],

@@ -7,19 +7,22 @@ import { REPO_ROOT } from "../store/paths";
 /**
  * The project's own TensorFlow ops (kernels/native/lottery_ops.cc), a small C++ library against TensorFlow's C API
  * that `npm run native` builds beside tfjs-node and the tensorflow backend loads into the same TensorFlow.
- * Its ops give the bits of the tensor forms they replace, so a run is the same with or without it; it only
- * makes one step cheaper. The library is named by the hash of its sources: an edited source is rebuilt,
+ * Most of its ops give the bits of the tensor forms they replace; its batch norm does not, so whether it
+ * trains is part of a run's identity (tensorflow-settings.ts, projectBatchNorm). The library is named by the hash of its sources: an edited source is rebuilt,
  * and a stale build is never loaded.
  */
 
 const SOURCE_DIR = join(REPO_ROOT, "lib", "kernels", "native");
 const SOURCES = ["tensorflow_c_api.h", "lottery_ops.cc"];
 
+let opsPath: string | undefined;
+
 /** Where the library built from today's sources lives (.native/, ignored by git). */
 export function tensorflowOpsPath(): string {
+  if (opsPath) return opsPath;
   const hash = createHash("sha256");
   for (const name of SOURCES) hash.update(readFileSync(join(SOURCE_DIR, name)));
-  return join(REPO_ROOT, ".native", "lottery-ops", `lottery-ops-${hash.digest("hex").slice(0, 16)}.so`);
+  return (opsPath = join(REPO_ROOT, ".native", "lottery-ops", `lottery-ops-${hash.digest("hex").slice(0, 16)}.so`));
 }
 
 /**

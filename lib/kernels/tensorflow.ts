@@ -1,17 +1,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { KernelFunc } from "./wasm-ops";
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "./project";
+import { BATCH_NORM_RELU_TRAINING, BATCH_NORM_RELU_TRAINING_GRAD, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "./project";
 import { NodeBackend, attr } from "./tensorflow-node";
 import { loadTensorflowOps } from "./tensorflow-ops";
-import { tensorflowOpsKernels } from "./tensorflow-ops-kernels";
+import { projectBatchNormKernels, tensorflowOpsKernels } from "./tensorflow-ops-kernels";
+import { BATCH_NORM_SETTING, projectBatchNorm } from "./tensorflow-settings";
+import { UserError } from "../util/errors";
 
 /**
  * Kernels of this project for tfjs-node ("tensorflow"): TensorFlow's own fused training ops, which tfjs
  * never calls. Batch norm in training mode is one FusedBatchNormV3 forward and one FusedBatchNormGradV3
- * backward (oneDNN's, 8 ms for a [128, 32, 32, 16] layer here) in place of the ~25 element-wise kernels
- * of its tensor form (100 ms), and ReLU's gradient is one ReluGrad in place of three. Also a detour
- * around one faulty TensorFlow kernel (safeBackpropFilter). With the project's own ops built (tensorflow-ops.ts),
- * also the kernels of tensorflow-ops-kernels.ts.
+ * backward (8 ms for a [128, 32, 32, 16] layer here) in place of the ~25 element-wise kernels of its tensor
+ * form (100 ms), and ReLU's gradient is one ReluGrad in place of three. Also a detour around one faulty
+ * TensorFlow kernel (safeBackpropFilter). With the project's own ops built (tensorflow-ops.ts), the kernels
+ * of tensorflow-ops-kernels.ts too, and batch norm is the project's unless the settings keep TensorFlow's.
  */
 
 type Args = { inputs: Record<string, tf.TensorInfo>; backend: NodeBackend; attrs: Record<string, unknown> };
@@ -32,7 +34,7 @@ function batchNormAttrs(b: NodeBackend["binding"], epsilon: number, forward: boo
  * Inputs x (NHWC), scale, offset. Outputs: y, the batch mean, the batch's unbiased variance, and three
  * reserve tensors that only the gradient reads.
  */
-const batchNormTraining: KernelFunc = (args) => {
+const tensorflowBatchNorm: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as Args;
   const empty = tf.tensor1d([], "float32");
   const outs = backend.executeMultipleOutputs("FusedBatchNormV3", batchNormAttrs(backend.binding, attrs.epsilon as number, true), [inputs.x, inputs.scale, inputs.offset, empty, empty], 6);
@@ -41,7 +43,7 @@ const batchNormTraining: KernelFunc = (args) => {
 };
 
 /** Inputs dy, x, scale and the forward's three reserve tensors. Outputs dx, dscale, doffset. */
-const batchNormTrainingGrad: KernelFunc = (args) => {
+const tensorflowBatchNormGrad: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as Args;
   const { dy, x, scale, reserve1, reserve2, reserve3 } = inputs;
   const outs = backend.executeMultipleOutputs("FusedBatchNormGradV3", batchNormAttrs(backend.binding, attrs.epsilon as number, false), [dy, x, scale, reserve1, reserve2, reserve3], 5);
@@ -89,17 +91,33 @@ function subsample(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
 }
 
 let registered = false;
+let batchNormKernels: "project" | "tensorflow" | undefined;
 
-/** Registers the kernels above for "tensorflow", once (the one place that does). */
+/**
+ * Registers the kernels above for "tensorflow" (the one place that does): once, but for batch norm at every
+ * call, whose choice follows the settings (a process may change them between runs; the run identity names it).
+ */
 export function registerTensorflowKernels(): void {
+  const ownBatchNorm = projectBatchNorm();
+  const ops = loadTensorflowOps();
+  if (ownBatchNorm && !ops) throw new UserError(`the project's batch norm was chosen but its library does not load (see above); run \`npm run native\`, or set ${BATCH_NORM_SETTING}=tensorflow.`);
+  const choice = ownBatchNorm ? "project" : "tensorflow";
+  if (choice !== batchNormKernels) {
+    for (const name of [BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BATCH_NORM_RELU_TRAINING, BATCH_NORM_RELU_TRAINING_GRAD]) {
+      if (tf.getKernel(name, "tensorflow")) tf.unregisterKernel(name, "tensorflow");
+    }
+    const batchNorm: [string, KernelFunc][] = ownBatchNorm
+      ? projectBatchNormKernels
+      : [
+          [BATCH_NORM_TRAINING, tensorflowBatchNorm],
+          [BATCH_NORM_TRAINING_GRAD, tensorflowBatchNormGrad],
+        ];
+    for (const [kernelName, kernelFunc] of batchNorm) tf.registerKernel({ kernelName, backendName: "tensorflow", kernelFunc });
+    batchNormKernels = choice;
+  }
   if (registered) return;
   registered = true;
-  const kernels: [string, KernelFunc][] = [
-    [BATCH_NORM_TRAINING, batchNormTraining],
-    [BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad],
-    [RELU_GRAD, reluGrad],
-    ...(loadTensorflowOps() ? tensorflowOpsKernels : []),
-  ];
+  const kernels: [string, KernelFunc][] = [[RELU_GRAD, reluGrad], ...(ops ? tensorflowOpsKernels : [])];
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, "tensorflow")) tf.registerKernel({ kernelName, backendName: "tensorflow", kernelFunc });
   }

@@ -1,7 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, ParamSpec } from "./model";
 import { Params, disposeParams } from "./params";
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormAttrs, RUNNING_AVERAGE, RunningAverageAttrs, hasKernel } from "../kernels/project";
+import {
+  BATCH_NORM_RELU_TRAINING,
+  BATCH_NORM_RELU_TRAINING_GRAD,
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  BatchNormAttrs,
+  RUNNING_AVERAGE,
+  RunningAverageAttrs,
+  hasKernel,
+} from "../kernels/project";
 
 /** PyTorch's BatchNorm2d defaults: running = (1 - momentum) * running + momentum * batch; eps inside the sqrt. */
 export const BN_MOMENTUM = 0.1;
@@ -48,7 +57,7 @@ export function batchNorm(p: Params, name: string, x: tf.Tensor4D, mode?: Forwar
   if (!mode) return tf.batchNorm4d(x, p[`${name}.running_mean`] as tf.Tensor1D, p[`${name}.running_var`] as tf.Tensor1D, shift, scale, BN_EPSILON);
   const n = x.shape[0] * x.shape[1] * x.shape[2];
   if (n > 1 && hasKernel(BATCH_NORM_TRAINING)) {
-    const fused = fusedBatchNormTraining(x, scale, shift);
+    const fused = fusedBatchNormTraining(x, scale, shift, false);
     mode.record(name, fused.mean, fused.variance);
     tf.dispose([fused.mean, fused.variance]);
     return fused.y;
@@ -86,26 +95,42 @@ const batchNormTraining = tf.customGrad((...args: unknown[]) => {
 
 /**
  * Batch norm with the batch's statistics as the backend's one fused kernel each way (tfjs-node:
- * kernels/tensorflow.ts), also giving the batch mean and unbiased variance for the running statistics.
+ * kernels/tensorflow.ts), also giving the batch mean and unbiased variance for the running statistics; with
+ * `relu`, the ReLU after it in the same kernels.
  */
-function fusedBatchNormTraining(x: tf.Tensor4D, scale: tf.Tensor1D, shift: tf.Tensor1D): { y: tf.Tensor4D; mean: tf.Tensor; variance: tf.Tensor } {
+function fusedBatchNormTraining(x: tf.Tensor4D, scale: tf.Tensor1D, shift: tf.Tensor1D, relu: boolean): { y: tf.Tensor4D; mean: tf.Tensor; variance: tf.Tensor } {
   let stats: tf.Tensor[] = [];
   const attrs: BatchNormAttrs = { epsilon: BN_EPSILON };
+  const [forward, backward] = relu ? [BATCH_NORM_RELU_TRAINING, BATCH_NORM_RELU_TRAINING_GRAD] : [BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD];
   const op = tf.customGrad((...args: unknown[]) => {
     const [xs, sc, sh, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, (t: tf.Tensor[]) => void];
-    const [y, mean, variance, ...reserve] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x: xs, scale: sc, offset: sh }, attrs as never) as unknown as tf.Tensor[];
+    const [y, mean, variance, ...reserve] = tf.engine().runKernel(forward, { x: xs, scale: sc, offset: sh }, attrs as never) as unknown as tf.Tensor[];
     // The statistics leave beside the tape (only the loss is differentiated), kept past customGrad's
     // scope; the caller disposes them.
     stats = [tf.keep(mean), tf.keep(variance)];
-    save([xs, sc, ...reserve]);
+    save([xs, sc, y, ...reserve]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, [xSaved, scSaved, reserve1, reserve2, reserve3]: tf.Tensor[]) =>
-        tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x: xSaved, scale: scSaved, reserve1, reserve2, reserve3 }, attrs as never) as unknown as tf.Tensor[],
+      gradFunc: (dy: tf.Tensor, [xSaved, scSaved, ySaved, ...saved]: tf.Tensor[]) => {
+        const reserves = Object.fromEntries(saved.map((t, i) => [`reserve${i + 1}`, t]));
+        return tf.engine().runKernel(backward, { dy, x: xSaved, scale: scSaved, y: ySaved, ...reserves }, attrs as never) as unknown as tf.Tensor[];
+      },
     };
   });
   const y = op(x, scale, shift) as tf.Tensor4D;
   return { y, mean: stats[0], variance: stats[1] };
+}
+
+/**
+ * relu(batch norm) in training mode as one fused kernel each way, where the backend has one (the project's
+ * batch norm on tfjs-node); null elsewhere, and in evaluation, for the caller to compose the two.
+ */
+export function batchNormRelu(p: Params, name: string, x: tf.Tensor4D, mode?: ForwardMode): tf.Tensor4D | null {
+  if (!mode || x.shape[0] * x.shape[1] * x.shape[2] <= 1 || !hasKernel(BATCH_NORM_RELU_TRAINING)) return null;
+  const fused = fusedBatchNormTraining(x, p[`${name}.weight`] as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D, true);
+  mode.record(name, fused.mean, fused.variance);
+  tf.dispose([fused.mean, fused.variance]);
+  return fused.y;
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BufferSpec, ForwardMode, Model, ParamSpec } from "./model";
 import { Params } from "./params";
-import { batchNorm, batchNormSpecs } from "./batch-norm";
+import { batchNorm, batchNormRelu, batchNormSpecs } from "./batch-norm";
 import { ADD_RELU, RELU_GRAD, hasKernel } from "../kernels/project";
 
 /** Collects a model's parameter and buffer specs in declaration order. */
@@ -89,7 +89,8 @@ export function block<T extends tf.Tensor>(f: () => T): T {
 
 /** Conv, batch norm, ReLU. */
 export function convBnRelu(p: Params, convName: string, bnName: string, x: tf.Tensor4D, mode?: ForwardMode, stride = 1): tf.Tensor4D {
-  return relu(batchNorm(p, bnName, conv(p, convName, x, stride), mode));
+  const y = conv(p, convName, x, stride);
+  return batchNormRelu(p, bnName, y, mode) ?? relu(batchNorm(p, bnName, y, mode));
 }
 
 /**

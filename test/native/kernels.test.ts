@@ -199,7 +199,7 @@ describe("the project's TensorFlow ops (lib/kernels/native/)", () => {
 describe("tfjs-node's settings", () => {
   it("are pinned in this process and named in the run identity", async () => {
     for (const [key, value] of Object.entries(TENSORFLOW_SETTINGS)) expect(process.env[key]).toBe(value);
-    expect(backendTag("resnet-20-4")).toEqual({ backend: "tensorflow/onednn-avx2-1thread" });
+    expect(backendTag("resnet-20-4")).toEqual({ backend: "tensorflow/onednn-avx2-1thread-lottery-bn" });
   });
 
   it("give a narrow ResNet the same bits in this thread, again, and in a worker thread", async () => {

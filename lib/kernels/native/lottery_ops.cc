@@ -152,6 +152,200 @@ void optimizerUpdate(void* kernel, TF_OpKernelContext* ctx) {
   }
 }
 
+
+// ---- LotteryBatchNorm / LotteryBatchNormGrad: batch norm in training mode over NHWC (statistics over every
+// axis but the last), optionally with the ReLU that follows it, forward and backward, each in two passes over
+// memory (TensorFlow's FusedBatchNormV3, its gradient and ReLU's take seven). Sums are float over blocks of
+// 64 rows, gathered in double, in a fixed order: the bits depend only on the inputs. The forward's sums are
+// of x minus the first row (shifted data): no cancellation in the variance however large the mean.
+struct BatchNormAttrs { float epsilon = 0; TF_Bool relu = 0; };
+
+void* batchNormCreate(TF_OpKernelConstruction* ctx) {
+  Status st;
+  BatchNormAttrs* a = new BatchNormAttrs();
+  TF_OpKernelConstruction_GetAttrFloat(ctx, "epsilon", &a->epsilon, st.s);
+  if (st.ok()) TF_OpKernelConstruction_GetAttrBool(ctx, "relu", &a->relu, st.s);
+  if (!st.ok()) TF_OpKernelConstruction_Failure(ctx, st.s);
+  return a;
+}
+void batchNormDelete(void* a) { delete static_cast<BatchNormAttrs*>(a); }
+
+constexpr int64_t BLOCK = 64;
+constexpr int MAX_CHANNELS = 4096;
+
+// Four floats as one SIMD value (GCC's vector extension: SSE here, no intrinsics), loaded and stored unaligned.
+typedef float v4 __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+inline v4 load(const float* p) { v4 v; __builtin_memcpy(&v, p, sizeof v); return v; }
+inline void store(float* p, v4 v) { __builtin_memcpy(p, &v, sizeof v); }
+// dy where y > 0, else +0 (ReLU's gradient).
+inline v4 mask(v4 dy, v4 y) { return (v4)((v4i)dy & (y > 0.0f)); }
+inline float mask(float dy, float y) { return y > 0.0f ? dy : 0.0f; }
+
+// The channel count: a compile-time multiple of 4 for the common widths (the channels then go four at a time
+// through SIMD values), or 0 with the count at run time (one channel at a time).
+template <int C>
+struct Channels {
+  static constexpr int width = C;
+  int n;
+  int operator()() const { return C > 0 ? C : n; }
+};
+
+// One pass over rows of channels: f(o, k) for the channel group starting at offset o of a row (o: element
+// index, k: channel index), with T = v4 on the SIMD path and float otherwise; per-channel float partial sums
+// over blocks of BLOCK rows, gathered into `sums` (double) after each block.
+template <int C, int S, typename F>
+void channelSums(Channels<C> ch, int64_t rows, double (*sums)[MAX_CHANNELS], F f) {
+  const int c = ch();
+  for (int i = 0; i < S; i++)
+    for (int j = 0; j < c; j++) sums[i][j] = 0;
+  for (int64_t r0 = 0; r0 < rows; r0 += BLOCK) {
+    const int64_t r1 = r0 + BLOCK < rows ? r0 + BLOCK : rows;
+    if constexpr (C > 0) {
+      v4 part[S][C / 4] = {};
+      for (int64_t r = r0; r < r1; r++)
+        for (int k = 0; k < C; k += 4) f(r * C + k, k, part, k / 4);
+      for (int i = 0; i < S; i++)
+        for (int k = 0; k < C; k++) sums[i][k] += part[i][k / 4][k % 4];
+    } else {
+      float part[S][MAX_CHANNELS];
+      for (int i = 0; i < S; i++)
+        for (int k = 0; k < c; k++) part[i][k] = 0;
+      for (int64_t r = r0; r < r1; r++)
+        for (int k = 0; k < c; k++) f(r * c + k, k, part, k);
+      for (int i = 0; i < S; i++)
+        for (int k = 0; k < c; k++) sums[i][k] += part[i][k];
+    }
+  }
+}
+
+// Loads four channels (SIMD path) or one.
+template <int C>
+inline auto at(const float* p, int64_t o) {
+  if constexpr (C > 0) return load(p + o); else return p[o];
+}
+template <int C, typename T>
+inline void put(float* p, int64_t o, T v) {
+  if constexpr (C > 0) store(p + o, v); else p[o] = v;
+}
+template <int C>
+inline auto channel(const float* p, int k) {
+  if constexpr (C > 0) return load(p + k); else return p[k];
+}
+
+template <bool RELU, int C>
+void batchNormForward(Channels<C> ch, float epsilon, const float* __restrict x, int64_t rows, const float* __restrict scale, const float* __restrict offset,
+                      float* __restrict y, float* __restrict mean, float* __restrict variance, float* __restrict invStd) {
+  const int c = ch();
+  static thread_local double sums[2][MAX_CHANNELS];
+  // Sums of d = x - (the first row) and of d * d: no cancellation in the variance however large the mean.
+  channelSums<C, 2>(ch, rows, sums, [&](int64_t o, int k, auto& part, int g) {
+    const auto d = at<C>(x, o) - channel<C>(x, k);
+    part[0][g] += d;
+    part[1][g] += d * d;
+  });
+  float mul[MAX_CHANNELS];
+  for (int j = 0; j < c; j++) {
+    const double m = sums[0][j] / rows;
+    const double biased = sums[1][j] / rows - m * m > 0 ? sums[1][j] / rows - m * m : 0;
+    const double inv = 1 / __builtin_sqrt(biased + epsilon);
+    mean[j] = static_cast<float>(x[j] + m);
+    variance[j] = static_cast<float>(rows > 1 ? biased * rows / (rows - 1) : biased);
+    invStd[j] = static_cast<float>(inv);
+    mul[j] = static_cast<float>(scale[j] * inv);
+  }
+  const int step = C > 0 ? 4 : 1;
+  for (int64_t r = 0; r < rows; r++)
+    for (int k = 0; k < c; k += step) {
+      const int64_t o = r * c + k;
+      const auto v = (at<C>(x, o) - channel<C>(mean, k)) * channel<C>(mul, k) + channel<C>(offset, k);
+      if constexpr (RELU) put<C>(y, o, mask(v, v)); else put<C>(y, o, v);
+    }
+}
+
+template <bool RELU, int C>
+void batchNormBackward(Channels<C> ch, const float* __restrict dy, const float* __restrict x, const float* __restrict y, int64_t rows,
+                       const float* __restrict scale, const float* __restrict mean, const float* __restrict invStd, float* __restrict dx,
+                       float* __restrict dScale, float* __restrict dOffset) {
+  const int c = ch();
+  // g = dy, masked by the ReLU where the forward had one.
+  const auto g = [&](int64_t o) {
+    if constexpr (RELU) return mask(at<C>(dy, o), at<C>(y, o)); else return at<C>(dy, o);
+  };
+  static thread_local double sums[2][MAX_CHANNELS];
+  channelSums<C, 2>(ch, rows, sums, [&](int64_t o, int k, auto& part, int i) {
+    const auto gi = g(o);
+    part[0][i] += gi;
+    part[1][i] += gi * (at<C>(x, o) - channel<C>(mean, k));
+  });
+  // dx = scale * inv * (g - sum(g) / n - (x - mean) * inv^2 * sum(g (x - mean)) / n)
+  float kg[MAX_CHANNELS], kx[MAX_CHANNELS], k0[MAX_CHANNELS];
+  for (int j = 0; j < c; j++) {
+    const double si = static_cast<double>(scale[j]) * invStd[j];
+    kg[j] = static_cast<float>(si);
+    kx[j] = static_cast<float>(-si * invStd[j] * invStd[j] * sums[1][j] / rows);
+    k0[j] = static_cast<float>(-si * sums[0][j] / rows);
+    dScale[j] = static_cast<float>(sums[1][j] * invStd[j]);
+    dOffset[j] = static_cast<float>(sums[0][j]);
+  }
+  const int step = C > 0 ? 4 : 1;
+  for (int64_t r = 0; r < rows; r++)
+    for (int k = 0; k < c; k += step) {
+      const int64_t o = r * c + k;
+      put<C>(dx, o, g(o) * channel<C>(kg, k) + (at<C>(x, o) - channel<C>(mean, k)) * channel<C>(kx, k) + channel<C>(k0, k));
+    }
+}
+
+// Calls f with the channel count as a constant where it is a common width.
+template <typename F>
+void withChannels(int c, F f) {
+  switch (c) {
+    case 4: return f(Channels<4>{4});
+    case 8: return f(Channels<8>{8});
+    case 16: return f(Channels<16>{16});
+    case 32: return f(Channels<32>{32});
+    case 64: return f(Channels<64>{64});
+    default: return f(Channels<0>{c});
+  }
+}
+
+// Inputs x (NHWC or any rank, channels last), scale, offset. Outputs y, the batch mean, the batch's unbiased
+// variance, and for the gradient the mean again (the caller disposes the first) and 1 / sqrt(biased variance + epsilon).
+void batchNorm(void* kernel, TF_OpKernelContext* ctx) {
+  const BatchNormAttrs& a = *static_cast<BatchNormAttrs*>(kernel);
+  Status st;
+  Input x(ctx, 0, st), scale(ctx, 1, st), offset(ctx, 2, st);
+  if (!st.ok()) return TF_OpKernelContext_Failure(ctx, st.s);
+  const int rank = TF_NumDims(x.t);
+  const int c = rank > 0 ? static_cast<int>(TF_Dim(x.t, rank - 1)) : 0;
+  if (c < 1 || c > MAX_CHANNELS || scale.size() != c || offset.size() != c || x.size() < c) return fail(ctx, "LotteryBatchNorm: x must be [..., C] with C of 1 to 4096 and scale and offset [C]");
+  Output y(ctx, 0, &x, st), mean(ctx, 1, &scale, st), variance(ctx, 2, &scale, st), savedMean(ctx, 3, &scale, st), invStd(ctx, 4, &scale, st);
+  if (!st.ok()) return TF_OpKernelContext_Failure(ctx, st.s);
+  withChannels(c, [&](auto ch) {
+    const auto f = a.relu ? batchNormForward<true, decltype(ch)::width> : batchNormForward<false, decltype(ch)::width>;
+    f(ch, a.epsilon, x.data(), x.size() / c, scale.data(), offset.data(), y.data(), mean.data(), variance.data(), invStd.data());
+  });
+  __builtin_memcpy(savedMean.data(), mean.data(), c * sizeof(float));
+}
+
+// Inputs dy, x, scale, and the forward's mean, invStd and y (read only with relu). Outputs dx, dscale, doffset.
+void batchNormGrad(void* kernel, TF_OpKernelContext* ctx) {
+  const BatchNormAttrs& a = *static_cast<BatchNormAttrs*>(kernel);
+  Status st;
+  Input dy(ctx, 0, st), x(ctx, 1, st), scale(ctx, 2, st), mean(ctx, 3, st), invStd(ctx, 4, st), y(ctx, 5, st);
+  if (!st.ok()) return TF_OpKernelContext_Failure(ctx, st.s);
+  const int rank = TF_NumDims(x.t);
+  const int c = rank > 0 ? static_cast<int>(TF_Dim(x.t, rank - 1)) : 0;
+  if (c < 1 || c > MAX_CHANNELS || scale.size() != c || mean.size() != c || invStd.size() != c || dy.size() != x.size() || (a.relu && y.size() != x.size()))
+    return fail(ctx, "LotteryBatchNormGrad: dy, x (and y) must be [..., C] alike, and scale, mean and invStd [C]");
+  Output dx(ctx, 0, &x, st), dScale(ctx, 1, &scale, st), dOffset(ctx, 2, &scale, st);
+  if (!st.ok()) return TF_OpKernelContext_Failure(ctx, st.s);
+  withChannels(c, [&](auto ch) {
+    const auto f = a.relu ? batchNormBackward<true, decltype(ch)::width> : batchNormBackward<false, decltype(ch)::width>;
+    f(ch, dy.data(), x.data(), y.data(), x.size() / c, scale.data(), mean.data(), invStd.data(), dx.data(), dScale.data(), dOffset.data());
+  });
+}
+
 void* none(TF_OpKernelConstruction*) { return nullptr; }
 void noop(void*) {}
 
@@ -171,6 +365,10 @@ void define(const char* name, std::initializer_list<const char*> inputs, std::in
 }
 
 __attribute__((constructor)) void registerOps() {
+  define("LotteryBatchNorm", {"x: float", "scale: float", "offset: float"}, {"y: float", "mean: float", "variance: float", "saved_mean: float", "inv_std: float"},
+         {"epsilon: float", "relu: bool"}, &batchNormCreate, &batchNorm, &batchNormDelete);
+  define("LotteryBatchNormGrad", {"dy: float", "x: float", "scale: float", "mean: float", "inv_std: float", "y: float"},
+         {"dx: float", "dscale: float", "doffset: float"}, {"epsilon: float", "relu: bool"}, &batchNormCreate, &batchNormGrad, &batchNormDelete);
   define("LotteryAddRelu", {"a: float", "b: float"}, {"y: float"}, {}, &none, &addRelu, &noop);
   define("LotteryRunningAverage", {"running_mean: float", "running_var: float", "mean: float", "variance: float"},
          {"new_mean: float", "new_var: float"}, {"keep: float", "mix: float"}, &mixCreate, &runningAverage, &mixDelete);
