@@ -3,13 +3,24 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend";
 import { backendTag, nativePackage } from "../../lib/backend-choice";
 import { existsSync } from "node:fs";
-import { ADD_RELU, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, OPTIMIZER_UPDATE, RELU_GRAD, RUNNING_AVERAGE, hasKernel } from "../../lib/kernels/project";
+import { createHash } from "node:crypto";
+import {
+  ADD_RELU,
+  BATCH_NORM_RELU_TRAINING,
+  BATCH_NORM_RELU_TRAINING_GRAD,
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  OPTIMIZER_UPDATE,
+  RELU_GRAD,
+  RUNNING_AVERAGE,
+  hasKernel,
+} from "../../lib/kernels/project";
 import { tensorflowOpsPath } from "../../lib/kernels/tensorflow-ops";
 import { addRelu } from "../../lib/models/layers";
 import { BN_EPSILON, trainingMode } from "../../lib/models/batch-norm";
 import { applyUpdate, slotNames } from "../../lib/train/optimizer";
 import { TrainHparams } from "../../lib/train/hparams";
-import { TENSORFLOW_SETTINGS } from "../../lib/kernels/tensorflow-settings";
+import { BATCH_NORM_SETTING, BATCH_NORM_TAG, TENSORFLOW_SETTINGS } from "../../lib/kernels/tensorflow-settings";
 import { ensureRun } from "../../lib/materialise/run";
 import { loadWeights } from "../../lib/store/runs";
 import { runTasks } from "../../lib/parallel/pool";
@@ -58,35 +69,99 @@ beforeAll(async () => {
   await initBackend();
 });
 
-describe("fused batch norm in training mode (tfjs-node)", () => {
-  const shape = [16, 6, 6, 5];
-  const inputs = [random(shape, 1, 0.7, 2), random([5], 2, 0.5, 0.2), random([5], 3), random(shape, 4)];
+/** Runs `f` with tfjs-node's batch norm set to `choice` (tensorflow-settings.ts), then restores the setting. */
+async function withBatchNorm<T>(choice: "project" | "tensorflow", f: () => Promise<T> | T): Promise<T> {
+  const saved = process.env[BATCH_NORM_SETTING];
+  process.env[BATCH_NORM_SETTING] = choice;
+  try {
+    await initBackend(); // registers the chosen batch norm
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env[BATCH_NORM_SETTING];
+    else process.env[BATCH_NORM_SETTING] = saved;
+    await initBackend();
+  }
+}
+
+// Both batch norms, over 5 channels (the project's one-channel-at-a-time path), 8 (its SIMD path, four at a
+// time) and a mean far from zero against a small spread (where a one-pass variance would cancel).
+describe.each([
+  ["TensorFlow's", "tensorflow", [16, 6, 6, 5], 0.7, 2],
+  ["the project's", "project", [16, 6, 6, 5], 0.7, 2],
+  ["the project's", "project", [32, 4, 4, 8], -1.5, 0.5],
+  ["the project's", "project", [8, 4, 4, 8], 300, 0.01],
+] as const)("%s batch norm in training mode (tfjs-node), x of shape %j", (_, choice, shape, mean, std) => {
+  const c = shape[3];
+  const inputs = [random([...shape], 1, mean, std), random([c], 2, 0.5, 0.2), random([c], 3), random([...shape], 4)];
+  const n = shape[0] * shape[1] * shape[2];
+  const reference = (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+    const { mean: m, variance } = tf.moments(x, [0, 1, 2]);
+    return { y: tf.batchNorm4d(x as tf.Tensor4D, m as tf.Tensor1D, variance as tf.Tensor1D, offset as tf.Tensor1D, scale as tf.Tensor1D, BN_EPSILON), mean: m, variance };
+  };
 
   it("normalises with the batch's statistics as the reference does, and gives the mean and unbiased variance", async () => {
-    const { cpu, tensorflow } = await onBoth(inputs, (x, scale, offset) => {
-      if (tf.getBackend() === "cpu") {
-        const { mean, variance } = tf.moments(x, [0, 1, 2]);
-        const n = shape[0] * shape[1] * shape[2];
-        return [tf.batchNorm4d(x as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D, offset as tf.Tensor1D, scale as tf.Tensor1D, BN_EPSILON), mean, tf.mul(variance, n / (n - 1))];
-      }
-      return (tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[]).slice(0, 3);
-    });
+    const { cpu, tensorflow } = await withBatchNorm(choice, () =>
+      onBoth(inputs, (x, scale, offset) => {
+        if (tf.getBackend() === "cpu") {
+          const r = reference(x, scale, offset);
+          return [r.y, r.mean, tf.mul(r.variance, n / (n - 1))];
+        }
+        return (tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[]).slice(0, 3);
+      }),
+    );
     for (const e of relativeError(cpu, tensorflow)) expect(e).toBeLessThan(1e-5);
   });
 
   it("has the gradients of the reference's batch norm with batch statistics (x, scale and offset)", async () => {
-    const { cpu, tensorflow } = await onBoth(inputs, (x, scale, offset, dy) => {
-      if (tf.getBackend() === "cpu") {
-        const f = (xs: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
-          const { mean, variance } = tf.moments(xs, [0, 1, 2]);
-          return tf.sum(tf.mul(tf.batchNorm4d(xs as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, BN_EPSILON), dy));
-        };
-        return tf.grads(f)([x, scale, offset]);
-      }
-      const [, , , r1, r2, r3] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
-      return tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, scale, reserve1: r1, reserve2: r2, reserve3: r3 }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
-    });
+    const { cpu, tensorflow } = await withBatchNorm(choice, () =>
+      onBoth(inputs, (x, scale, offset, dy) => {
+        if (tf.getBackend() === "cpu") return tf.grads((xs: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(reference(xs, s, o).y, dy)))([x, scale, offset]);
+        const [, , , ...reserve] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
+        const reserves = Object.fromEntries(reserve.map((t, i) => [`reserve${i + 1}`, t]));
+        return tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, scale, ...reserves }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
+      }),
+    );
     for (const e of relativeError(cpu, tensorflow)) expect(e).toBeLessThan(1e-4);
+  });
+
+  it.runIf(choice === "project")("with the ReLU fused, gives relu(batch norm) and its gradients", async () => {
+    const { cpu, tensorflow } = await withBatchNorm(choice, () =>
+      onBoth(inputs, (x, scale, offset, dy) => {
+        const f = (xs: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.relu(reference(xs, s, o).y);
+        if (tf.getBackend() === "cpu") return [f(x, scale, offset), ...tf.grads((xs: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(f(xs, s, o), dy)))([x, scale, offset])];
+        const [y, , , ...reserve] = tf.engine().runKernel(BATCH_NORM_RELU_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
+        const reserves = Object.fromEntries(reserve.map((t, i) => [`reserve${i + 1}`, t]));
+        return [y, ...(tf.engine().runKernel(BATCH_NORM_RELU_TRAINING_GRAD, { dy, x, scale, y, ...reserves }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[])];
+      }),
+    );
+    for (const e of relativeError(cpu, tensorflow)) expect(e).toBeLessThan(1e-4);
+  });
+});
+
+describe("the choice of batch norm on tfjs-node", () => {
+  it("is named in the run identity, and selects the kernels", async () => {
+    expect(backendTag("resnet-20-4")).toEqual({ backend: "tensorflow/onednn-avx2-1thread-lottery-bn" });
+    expect(tf.getKernel(BATCH_NORM_RELU_TRAINING, "tensorflow")).toBeDefined();
+    await withBatchNorm("tensorflow", () => {
+      expect(backendTag("resnet-20-4")).toEqual({ backend: "tensorflow/onednn-avx2-1thread" });
+      expect(tf.getKernel(BATCH_NORM_RELU_TRAINING, "tensorflow")).toBeUndefined();
+    });
+    expect(tf.getKernel(BATCH_NORM_RELU_TRAINING, "tensorflow")).toBeDefined();
+  });
+
+  // The bits of the project's batch norm on fixed inputs: a change to its arithmetic must change BATCH_NORM_TAG
+  // (the cache would otherwise mix its old and new bits), and then this fixture.
+  it("the project's gives the bits its tag stands for", async () => {
+    const [x, scale, offset, dy] = [random([16, 4, 4, 8], 1, 0.3, 1.7), random([8], 2, 0.5, 0.2), random([8], 3), random([16, 4, 4, 8], 4)].map((a) => tf.tensor(a.values, a.shape));
+    const outs = tf.tidy(() => {
+      const [y, mean, variance, ...reserve] = tf.engine().runKernel(BATCH_NORM_RELU_TRAINING, { x, scale, offset }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[];
+      const reserves = Object.fromEntries(reserve.map((t, i) => [`reserve${i + 1}`, t]));
+      return [y, mean, variance, ...(tf.engine().runKernel(BATCH_NORM_RELU_TRAINING_GRAD, { dy, x, scale, y, ...reserves }, { epsilon: BN_EPSILON } as never) as unknown as tf.Tensor[])];
+    });
+    const hash = createHash("sha256");
+    for (const b of bits(outs)) hash.update(Buffer.from(new Uint32Array(b).buffer));
+    expect(BATCH_NORM_TAG).toBe("-lottery-bn");
+    expect(hash.digest("hex").slice(0, 16)).toBe("520405e834f745e4");
   });
 });
 

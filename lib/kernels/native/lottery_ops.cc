@@ -1,8 +1,8 @@
-// The project's own TensorFlow ops, for the tensorflow backend (tfjs-node): element-wise work that tfjs
-// would run as several kernels, each a pass over memory and a trip through TensorFlow's eager runtime, done
-// in one. Each computes exactly the float operations of the tensor form it replaces, in the same order, so
-// a run's bits do not depend on whether this library is loaded (built with -ffp-contract=off: no fused
-// multiply-adds). Registered with TensorFlow when the library loads (kernels/tensorflow-ops.ts).
+// The project's own TensorFlow ops, for the tensorflow backend (tfjs-node): work that tfjs would run as
+// several kernels, each a pass over memory and a trip through TensorFlow's eager runtime, done in one. All but
+// batch norm compute exactly the float operations of the tensor form they replace, in the same order, so a
+// run's bits do not depend on whether they are loaded (built with -ffp-contract=off: no fused multiply-adds).
+// Registered with TensorFlow when the library loads (kernels/tensorflow-ops.ts).
 #include <string>
 #include "tensorflow_c_api.h"
 
@@ -157,7 +157,9 @@ void optimizerUpdate(void* kernel, TF_OpKernelContext* ctx) {
 // axis but the last), optionally with the ReLU that follows it, forward and backward, each in two passes over
 // memory (TensorFlow's FusedBatchNormV3, its gradient and ReLU's take seven). Sums are float over blocks of
 // 64 rows, gathered in double, in a fixed order: the bits depend only on the inputs. The forward's sums are
-// of x minus the first row (shifted data): no cancellation in the variance however large the mean.
+// of x minus the first row (shifted data): no cancellation in the variance however large the mean. Not the
+// bits of TensorFlow's: a change to this arithmetic changes BATCH_NORM_TAG (kernels/tensorflow-settings.ts)
+// and the bits fixture in test/native/kernels.test.ts.
 struct BatchNormAttrs { float epsilon = 0; TF_Bool relu = 0; };
 
 void* batchNormCreate(TF_OpKernelConstruction* ctx) {
