@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     if (!line.trim()) continue;
     const req = JSON.parse(line) as { op: string; workload: Workload; sizes: Sizes; steps?: number };
     try {
-      if (req.op === "info") reply({ ok: true, backend: backend.name, source: backend.source, blas: backend.blas, tfjs: backend.tfjsVersion, models: MODEL_NAMES });
+      if (req.op === "info") reply({ ok: true, backend: backend.name, source: backend.source, blas: backend.blas, kernels: backend.kernels, tfjs: backend.tfjsVersion, models: MODEL_NAMES });
       else if (req.op === "prepare") {
         const r = runner(req.workload, req.sizes);
         // The aggregate rows' warm-up would be as long as a repetition; their start-up is part of what they measure.
