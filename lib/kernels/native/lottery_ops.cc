@@ -48,6 +48,26 @@ bool sameSize(TF_OpKernelContext* ctx, const char* op, const Input& a, const Inp
   return false;
 }
 
+// A kernel's attributes, read once when TensorFlow constructs it: T::read takes them from an AttrReader, which
+// stops at the first one missing and then fails the construction.
+struct AttrReader {
+  TF_OpKernelConstruction* ctx;
+  Status st;
+  void get(const char* name, float* v) { if (st.ok()) TF_OpKernelConstruction_GetAttrFloat(ctx, name, v, st.s); }
+  void get(const char* name, TF_Bool* v) { if (st.ok()) TF_OpKernelConstruction_GetAttrBool(ctx, name, v, st.s); }
+  void get(const char* name, int32_t* v) { if (st.ok()) TF_OpKernelConstruction_GetAttrInt32(ctx, name, v, st.s); }
+  ~AttrReader() { if (!st.ok()) TF_OpKernelConstruction_Failure(ctx, st.s); }
+};
+template <typename T>
+void* create(TF_OpKernelConstruction* ctx) {
+  T* t = new T();
+  AttrReader r{ctx, {}};
+  t->read(r);
+  return t;
+}
+template <typename T>
+void destroy(void* t) { delete static_cast<T*>(t); }
+
 // ---- LotteryAddRelu: y = relu(a + b), a residual block's sum and its ReLU (tf.relu(tf.add(a, b))).
 void addRelu(void*, TF_OpKernelContext* ctx) {
   Status st;
@@ -66,17 +86,10 @@ void addRelu(void*, TF_OpKernelContext* ctx) {
 
 // ---- LotteryRunningAverage: a batch-norm layer's running statistics, both at once:
 // running * keep + batch * mix (tf.add(tf.mul(running, keep), tf.mul(batch, mix))).
-struct Mix { float keep, mix; };
-
-void* mixCreate(TF_OpKernelConstruction* ctx) {
-  Status st;
-  Mix* m = new Mix();
-  TF_OpKernelConstruction_GetAttrFloat(ctx, "keep", &m->keep, st.s);
-  if (st.ok()) TF_OpKernelConstruction_GetAttrFloat(ctx, "mix", &m->mix, st.s);
-  if (!st.ok()) TF_OpKernelConstruction_Failure(ctx, st.s);
-  return m;
-}
-void mixDelete(void* m) { delete static_cast<Mix*>(m); }
+struct Mix {
+  float keep = 0, mix = 0;
+  void read(AttrReader& r) { r.get("keep", &keep); r.get("mix", &mix); }
+};
 
 void runningAverage(void* kernel, TF_OpKernelContext* ctx) {
   const Mix& k = *static_cast<Mix*>(kernel);
@@ -100,18 +113,11 @@ void runningAverage(void* kernel, TF_OpKernelContext* ctx) {
 // 1 - beta1^t, 1 - beta2^t]. Scalars come as a tensor, not attributes: TensorFlow keeps one kernel per
 // distinct attribute value, and the learning rate changes every step. Absent mask or slots are passed as
 // any tensor and ignored. Outputs: the new parameter, m and v (empty where the rule has no such slot).
-struct Rule { TF_Bool adam, masked; int32_t slots; };
-
-void* ruleCreate(TF_OpKernelConstruction* ctx) {
-  Status st;
-  Rule* r = new Rule();
-  TF_OpKernelConstruction_GetAttrBool(ctx, "adam", &r->adam, st.s);
-  if (st.ok()) TF_OpKernelConstruction_GetAttrBool(ctx, "masked", &r->masked, st.s);
-  if (st.ok()) TF_OpKernelConstruction_GetAttrInt32(ctx, "slots", &r->slots, st.s);
-  if (!st.ok()) TF_OpKernelConstruction_Failure(ctx, st.s);
-  return r;
-}
-void ruleDelete(void* r) { delete static_cast<Rule*>(r); }
+struct Rule {
+  TF_Bool adam = 0, masked = 0;
+  int32_t slots = 0;
+  void read(AttrReader& r) { r.get("adam", &adam); r.get("masked", &masked); r.get("slots", &slots); }
+};
 
 void optimizerUpdate(void* kernel, TF_OpKernelContext* ctx) {
   const Rule& rule = *static_cast<Rule*>(kernel);
@@ -160,17 +166,11 @@ void optimizerUpdate(void* kernel, TF_OpKernelContext* ctx) {
 // of x minus the first row (shifted data): no cancellation in the variance however large the mean. Not the
 // bits of TensorFlow's: a change to this arithmetic changes BATCH_NORM_TAG (kernels/tensorflow-settings.ts)
 // and the bits fixture in test/native/kernels.test.ts.
-struct BatchNormAttrs { float epsilon = 0; TF_Bool relu = 0; };
-
-void* batchNormCreate(TF_OpKernelConstruction* ctx) {
-  Status st;
-  BatchNormAttrs* a = new BatchNormAttrs();
-  TF_OpKernelConstruction_GetAttrFloat(ctx, "epsilon", &a->epsilon, st.s);
-  if (st.ok()) TF_OpKernelConstruction_GetAttrBool(ctx, "relu", &a->relu, st.s);
-  if (!st.ok()) TF_OpKernelConstruction_Failure(ctx, st.s);
-  return a;
-}
-void batchNormDelete(void* a) { delete static_cast<BatchNormAttrs*>(a); }
+struct BatchNormAttrs {
+  float epsilon = 0;
+  TF_Bool relu = 0;
+  void read(AttrReader& r) { r.get("epsilon", &epsilon); r.get("relu", &relu); }
+};
 
 constexpr int64_t BLOCK = 64;
 constexpr int MAX_CHANNELS = 4096;
@@ -368,15 +368,15 @@ void define(const char* name, std::initializer_list<const char*> inputs, std::in
 
 __attribute__((constructor)) void registerOps() {
   define("LotteryBatchNorm", {"x: float", "scale: float", "offset: float"}, {"y: float", "mean: float", "variance: float", "saved_mean: float", "inv_std: float"},
-         {"epsilon: float", "relu: bool"}, &batchNormCreate, &batchNorm, &batchNormDelete);
+         {"epsilon: float", "relu: bool"}, &create<BatchNormAttrs>, &batchNorm, &destroy<BatchNormAttrs>);
   define("LotteryBatchNormGrad", {"dy: float", "x: float", "scale: float", "mean: float", "inv_std: float", "y: float"},
-         {"dx: float", "dscale: float", "doffset: float"}, {"epsilon: float", "relu: bool"}, &batchNormCreate, &batchNormGrad, &batchNormDelete);
+         {"dx: float", "dscale: float", "doffset: float"}, {"epsilon: float", "relu: bool"}, &create<BatchNormAttrs>, &batchNormGrad, &destroy<BatchNormAttrs>);
   define("LotteryAddRelu", {"a: float", "b: float"}, {"y: float"}, {}, &none, &addRelu, &noop);
   define("LotteryRunningAverage", {"running_mean: float", "running_var: float", "mean: float", "variance: float"},
-         {"new_mean: float", "new_var: float"}, {"keep: float", "mix: float"}, &mixCreate, &runningAverage, &mixDelete);
+         {"new_mean: float", "new_var: float"}, {"keep: float", "mix: float"}, &create<Mix>, &runningAverage, &destroy<Mix>);
   define("LotteryOptimizerUpdate", {"p: float", "grad: float", "mask: float", "m: float", "v: float", "scalars: float"},
-         {"p_out: float", "m_out: float", "v_out: float"}, {"adam: bool", "masked: bool", "slots: int"}, &ruleCreate, &optimizerUpdate,
-         &ruleDelete);
+         {"p_out: float", "m_out: float", "v_out: float"}, {"adam: bool", "masked: bool", "slots: int"}, &create<Rule>, &optimizerUpdate,
+         &destroy<Rule>);
 }
 
 }  // namespace
