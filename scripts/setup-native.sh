@@ -5,6 +5,7 @@
 #   1. LIBTENSORFLOW_DIR, a folder with lib/libtensorflow.so.2, lib/libtensorflow_framework.so.2 and include/
 #   2. tfjs-node's own download (works where storage.googleapis.com is reachable)
 #   3. the C library inside a `tensorflow-cpu` wheel from pip (`pip download`, works offline from a wheel index)
+# Last, the project's own TensorFlow ops (lib/kernels/native/) are compiled against that libtensorflow.
 # Idempotent: a working install is left alone. Prints one line naming what is missing when nothing works.
 set -euo pipefail
 cd "$(dirname "$0")/.."
