@@ -8,8 +8,8 @@ import { REPO_ROOT } from "../store/paths";
  * The project's own TensorFlow ops (kernels/native/lottery_ops.cc), a small C++ library against TensorFlow's C API
  * that `npm run native` builds beside tfjs-node and the tensorflow backend loads into the same TensorFlow.
  * Most of its ops give the bits of the tensor forms they replace; its batch norm does not, so whether it
- * trains is part of a run's identity (tensorflow-settings.ts, projectBatchNorm). The library is named by the hash of its sources: an edited source is rebuilt,
- * and a stale build is never loaded.
+ * trains is part of a run's identity (tensorflow-settings.ts, projectBatchNorm). The library is named by the
+ * hash of its sources: an edited source is rebuilt, and a stale build is never loaded.
  */
 
 const SOURCE_DIR = join(REPO_ROOT, "lib", "kernels", "native");
@@ -67,6 +67,6 @@ export function loadTensorflowOps(): boolean {
       missing = `not loadable (${(e as Error).message.split("\n")[0]})`;
     }
   }
-  if (missing) console.warn(`note: the project's TensorFlow ops are ${missing}; run \`npm run native\`. Training computes the same numbers, slower.`);
+  if (missing) console.warn(`note: the project's TensorFlow ops are ${missing}; run \`npm run native\`. tfjs-node runs on TensorFlow's kernels alone, slower (its batch norm under a run identity of its own).`);
   return (loaded = !missing);
 }
