@@ -8,7 +8,7 @@ export interface NodeBackend {
 }
 
 /** A kernel's arguments on tfjs-node. */
-export type NodeArgs = { inputs: Record<string, tf.TensorInfo | undefined>; backend: NodeBackend; attrs: Record<string, unknown> };
+export type NodeArgs = { inputs: Record<string, tf.TensorInfo>; backend: NodeBackend; attrs: Record<string, unknown> };
 
 type Binding = NodeBackend["binding"];
 

@@ -26,7 +26,7 @@ import { NodeArgs, attr } from "./tensorflow-node";
 /** Inputs a, b of one shape: relu(a + b). */
 const addRelu: KernelFunc = (args) => {
   const { inputs, backend } = args as unknown as NodeArgs;
-  return backend.executeSingleOutput(ADD_RELU, [], [inputs.a!, inputs.b!]);
+  return backend.executeSingleOutput(ADD_RELU, [], [inputs.a, inputs.b]);
 };
 
 /** Inputs a layer's running mean and variance and the batch's; outputs the new running mean and variance. */
@@ -34,7 +34,7 @@ const runningAverage: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args as unknown as NodeArgs;
   const { keep, mix } = attrs as unknown as RunningAverageAttrs;
   const b = backend.binding;
-  return backend.executeMultipleOutputs(RUNNING_AVERAGE, [attr.float(b, "keep", keep), attr.float(b, "mix", mix)], [inputs.runningMean!, inputs.runningVar!, inputs.mean!, inputs.variance!], 2);
+  return backend.executeMultipleOutputs(RUNNING_AVERAGE, [attr.float(b, "keep", keep), attr.float(b, "mix", mix)], [inputs.runningMean, inputs.runningVar, inputs.mean, inputs.variance], 2);
 };
 
 /**
@@ -53,7 +53,7 @@ const optimizerUpdate: KernelFunc = (args) => {
   );
   const b = backend.binding;
   const opAttrs = [attr.bool(b, "adam", adam), attr.bool(b, "masked", mask !== undefined), attr.int(b, "slots", slots)];
-  const outs = backend.executeMultipleOutputs(OPTIMIZER_UPDATE, opAttrs, [p!, grad!, mask ?? p!, m ?? p!, v ?? p!, scalars], 3);
+  const outs = backend.executeMultipleOutputs(OPTIMIZER_UPDATE, opAttrs, [p, grad, mask ?? p, m ?? p, v ?? p, scalars], 3);
   scalars.dispose();
   tf.dispose(outs.slice(1 + slots));
   return outs.slice(0, 1 + slots);
@@ -74,7 +74,7 @@ const batchNormTraining =
   (args) => {
     const a = args as unknown as NodeArgs;
     const { x, scale, offset } = a.inputs;
-    return a.backend.executeMultipleOutputs("LotteryBatchNorm", batchNormAttrs(a, relu), [x!, scale!, offset!], 5);
+    return a.backend.executeMultipleOutputs("LotteryBatchNorm", batchNormAttrs(a, relu), [x, scale, offset], 5);
   };
 
 /** Inputs dy, x, scale, the forward's reserves (mean, 1 / std) and, with `relu`, its y. Outputs dx, dscale, doffset. */
@@ -83,7 +83,7 @@ const batchNormTrainingGrad =
   (args) => {
     const a = args as unknown as NodeArgs;
     const { dy, x, scale, reserve1, reserve2, y } = a.inputs;
-    return a.backend.executeMultipleOutputs("LotteryBatchNormGrad", batchNormAttrs(a, relu), [dy!, x!, scale!, reserve1!, reserve2!, relu ? y! : x!], 3);
+    return a.backend.executeMultipleOutputs("LotteryBatchNormGrad", batchNormAttrs(a, relu), [dy, x, scale, reserve1, reserve2, relu ? y : x], 3);
   };
 
 export const projectBatchNormKernels: [string, KernelFunc][] = [

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { KernelFunc } from "./wasm-ops";
 import { BATCH_NORM_RELU_TRAINING, BATCH_NORM_RELU_TRAINING_GRAD, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from "./project";
-import { NodeBackend, attr } from "./tensorflow-node";
+import { NodeArgs, NodeBackend, attr } from "./tensorflow-node";
 import { loadTensorflowOps } from "./tensorflow-ops";
 import { projectBatchNormKernels, tensorflowOpsKernels } from "./tensorflow-ops-kernels";
 import { BATCH_NORM_SETTING, projectBatchNorm } from "./tensorflow-settings";
@@ -15,8 +15,6 @@ import { UserError } from "../util/errors";
  * TensorFlow kernel (safeBackpropFilter). With the project's own ops built (tensorflow-ops.ts), the kernels
  * of tensorflow-ops-kernels.ts too, and batch norm is the project's unless the settings keep TensorFlow's.
  */
-
-type Args = { inputs: Record<string, tf.TensorInfo>; backend: NodeBackend; attrs: Record<string, unknown> };
 
 function batchNormAttrs(b: NodeBackend["binding"], epsilon: number, forward: boolean): unknown[] {
   return [
@@ -35,7 +33,7 @@ function batchNormAttrs(b: NodeBackend["binding"], epsilon: number, forward: boo
  * reserve tensors that only the gradient reads.
  */
 const tensorflowBatchNorm: KernelFunc = (args) => {
-  const { inputs, backend, attrs } = args as unknown as Args;
+  const { inputs, backend, attrs } = args as unknown as NodeArgs;
   const empty = tf.tensor1d([], "float32");
   const outs = backend.executeMultipleOutputs("FusedBatchNormV3", batchNormAttrs(backend.binding, attrs.epsilon as number, true), [inputs.x, inputs.scale, inputs.offset, empty, empty], 6);
   empty.dispose();
@@ -44,7 +42,7 @@ const tensorflowBatchNorm: KernelFunc = (args) => {
 
 /** Inputs dy, x, scale and the forward's three reserve tensors. Outputs dx, dscale, doffset. */
 const tensorflowBatchNormGrad: KernelFunc = (args) => {
-  const { inputs, backend, attrs } = args as unknown as Args;
+  const { inputs, backend, attrs } = args as unknown as NodeArgs;
   const { dy, x, scale, reserve1, reserve2, reserve3 } = inputs;
   const outs = backend.executeMultipleOutputs("FusedBatchNormGradV3", batchNormAttrs(backend.binding, attrs.epsilon as number, false), [dy, x, scale, reserve1, reserve2, reserve3], 5);
   // The last two are placeholders of the op's signature.
@@ -54,7 +52,7 @@ const tensorflowBatchNormGrad: KernelFunc = (args) => {
 
 /** Inputs dy and the ReLU's output y: dy where y > 0, else 0. */
 const reluGrad: KernelFunc = (args) => {
-  const { inputs, backend } = args as unknown as Args;
+  const { inputs, backend } = args as unknown as NodeArgs;
   return backend.executeSingleOutput("ReluGrad", [attr.float32(backend.binding, "T")], [inputs.dy, inputs.y]);
 };
 
@@ -66,7 +64,7 @@ const reluGrad: KernelFunc = (args) => {
  */
 function safeBackpropFilter(original: KernelFunc): KernelFunc {
   return (args) => {
-    const { inputs, attrs } = args as unknown as Args;
+    const { inputs, attrs } = args as unknown as NodeArgs;
     const [fh, fw] = attrs.filterShape as number[];
     const strides = typeof attrs.strides === "number" ? [attrs.strides, attrs.strides] : (attrs.strides as number[]);
     if (fh !== 1 || fw !== 1 || (strides[0] === 1 && strides[1] === 1) || attrs.pad !== "valid") return original(args);
